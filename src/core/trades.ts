@@ -1,0 +1,570 @@
+/**
+ * Trade generation: the signed trade per asset that brings a book back to its policy.
+ *
+ * Conventions (product.md, "Policies"):
+ * - Weights are of the total value V = sum(q * p) + cash. Targets may sum to less than 1; the rest
+ *   is the cash target. The book is the assets plus cash.
+ * - Destination per traded asset: `target`; `edge` (the nearest band edge, so an asset inside its
+ *   band stays where it is); `midpoint` (halfway between target and edge). In one formula:
+ *   d = clip(w, t - k*h, t + k*h) with k = 0, 1 or 1/2 and h the band half-width (bands.ts), then
+ *   clipped to the asset's own [min_weight, max_weight] when given. Untraded assets keep w.
+ * - scope `all` trades every asset once the policy is due; `breached` only the assets outside their band.
+ * - mode `buy_only` never sells (invests cash), `sell_only` never buys (raises cash).
+ * - Cash after trades and costs stays at or above `cash_reserve * V` (never negative); no shorts
+ *   unless `allow_short`; every trade is a whole multiple of the asset's lot (0 = fractional); trades
+ *   worth less than `min_trade` are not made; costs are `cost_bps` of the traded value plus
+ *   `cost_fixed` per trade, paid from cash.
+ * - "Closest to the destination": among feasible books, the one minimising the squared distance
+ *   F = sum_i (x_i - d_i)^2 + (c - d_c)^2 over asset weights x and cash weight c (both on the
+ *   pre-trade V), with d_c = 1 - sum(d). Not naive truncation: the lot-rounded book is searched for.
+ *
+ * Method (hand-written: no library solves this small mixed-integer problem as fast):
+ * 1. Continuous relaxation, exactly: x_i = clip(d_i - mu, lo_i, hi_i), c = max(d_c - mu, reserve),
+ *    with mu the root of the (monotone, piecewise-linear) budget equation, found by safeguarded
+ *    Newton steps. Estimated costs are taken off the budget and refined twice.
+ * 2. Lot rounding to the nearest feasible multiple, min_trade applied.
+ * 3. Local search on whole lots (and exact 1-D moves for fractional assets): first restore the cash
+ *    reserve with the cheapest moves, then apply improving moves until none is left. Each pass
+ *    evaluates every asset's candidate moves in O(1) and applies the improving ones best-first.
+ * 4. Guard: if not trading is feasible and at least as close, no trades (so a book already on its
+ *    destination gives none, and rebalancing a result again gives none).
+ */
+import { halfWidths, BAND_TOLERANCE } from "./bands";
+import { decide, Decision } from "./check";
+import { RebalError, fmt } from "./errors";
+import { Policy } from "./policy";
+
+export interface Book {
+  quantities: Float64Array;
+  prices: Float64Array;
+  targets: Float64Array;
+  cash: number;
+  /** Per-asset lot overriding the policy's (NaN = policy lot; 0 = fractional). */
+  lots?: Float64Array | null;
+  /** 1 = never trade this asset. */
+  restricted?: Uint8Array | null;
+  /** Per-asset weight limits (NaN = none); a weight outside them is a breach. */
+  minWeights?: Float64Array | null;
+  maxWeights?: Float64Array | null;
+}
+
+export const enum Reason {
+  Hold = 0,
+  NotDue = 1,
+  Buy = 2,
+  Sell = 3,
+  BreachBuy = 4,
+  BreachSell = 5,
+  Restricted = 6,
+  BelowMinTrade = 7,
+  BlockedByMode = 8,
+  BelowLot = 9,
+  CashReserve = 10,
+  InBand = 11,
+}
+
+export interface TradePlan {
+  trades: Float64Array;
+  reasons: Uint8Array;
+  weightsBefore: Float64Array;
+  destination: Float64Array;
+  weightsAfter: Float64Array;
+  halfWidths: Float64Array;
+  breached: Uint8Array;
+  costs: Float64Array;
+  totalBefore: number;
+  totalAfter: number;
+  cashBefore: number;
+  cashAfter: number;
+  totalCost: number;
+  buys: number;
+  sells: number;
+  /** min(buys, sells) / V (conventions.md). */
+  turnover: number;
+  decision: Decision;
+}
+
+export interface PlanOptions {
+  /** Calendar evaluation from the caller (null = no dates: the request is the scheduled date). */
+  calendarDue?: boolean | null;
+  /** Names asset i in messages (default "row i+1"). */
+  label?: (i: number) => string;
+}
+
+/** Validates a book; errors name the asset's row and the field. */
+export function validateBook(book: Book, policy: Policy, label: (i: number) => string = (i) => `row ${i + 1}`): void {
+  const { quantities: q, prices: p, targets: t } = book;
+  const n = q.length;
+  if (p.length !== n || t.length !== n) throw new RebalError(`quantities, prices and targets must have the same length (got ${n}, ${p.length}, ${t.length})`);
+  if (n === 0) throw new RebalError("there are no assets");
+  if (!Number.isFinite(book.cash)) throw new RebalError(`cash must be a number, got ${book.cash}`);
+  let sumT = 0;
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(q[i])) throw new RebalError(`${label(i)}: quantity must be a number`);
+    if (!Number.isFinite(p[i]) || p[i] <= 0) throw new RebalError(`${label(i)}: price must be a positive number, got ${fmt(p[i])}`);
+    if (!Number.isFinite(t[i])) throw new RebalError(`${label(i)}: target must be a number`);
+    if (!policy.allowShort) {
+      if (t[i] < 0) throw new RebalError(`${label(i)}: target ${fmt(t[i])} is negative (set allow_short=TRUE for shorts)`);
+      if (q[i] < 0) throw new RebalError(`${label(i)}: quantity ${fmt(q[i])} is a short position (set allow_short=TRUE for shorts)`);
+    }
+    const lot = book.lots ? book.lots[i] : NaN;
+    if (!Number.isNaN(lot) && !(lot >= 0 && Number.isFinite(lot))) throw new RebalError(`${label(i)}: lot must be 0 (fractional) or a positive number, got ${fmt(lot)}`);
+    const lo = book.minWeights ? book.minWeights[i] : NaN;
+    const hi = book.maxWeights ? book.maxWeights[i] : NaN;
+    if (!Number.isNaN(lo) && !Number.isNaN(hi) && lo > hi) throw new RebalError(`${label(i)}: min weight ${fmt(lo)} is above max weight ${fmt(hi)}`);
+    sumT += t[i];
+  }
+  if (sumT > 1 + 1e-9) throw new RebalError(`targets sum to ${fmt(sumT)}, more than 1 (the rest of 1 is the cash target)`);
+  let total = book.cash;
+  for (let i = 0; i < n; i++) total += q[i] * p[i];
+  if (!(total > 0)) throw new RebalError(`the total value (holdings plus cash) must be positive, got ${fmt(total)}`);
+}
+
+/** Computes the trades the policy prescribes for `book` now. */
+export function planTrades(book: Book, policy: Policy, options: PlanOptions = {}): TradePlan {
+  validateBook(book, policy, options.label);
+  const { quantities: q, prices: p, targets: t } = book;
+  const n = q.length;
+  let V = book.cash;
+  for (let i = 0; i < n; i++) V += q[i] * p[i];
+  const w = new Float64Array(n);
+  for (let i = 0; i < n; i++) w[i] = (q[i] * p[i]) / V;
+  const h = halfWidths(t, policy);
+  const minW = book.minWeights ?? null;
+  const maxW = book.maxWeights ?? null;
+  const breached = new Uint8Array(n);
+  let breachedCount = 0;
+  let uninvested = true;
+  for (let i = 0; i < n; i++) {
+    if (q[i] !== 0) uninvested = false;
+    let b = Math.abs(w[i] - t[i]) > h[i] + BAND_TOLERANCE;
+    if (minW && w[i] < minW[i] - BAND_TOLERANCE) b = true;
+    if (maxW && w[i] > maxW[i] + BAND_TOLERANCE) b = true;
+    if (b) { breached[i] = 1; breachedCount++; }
+  }
+  const decision = decide(policy, breachedCount, options.calendarDue ?? null, uninvested);
+
+  const trades = new Float64Array(n);
+  const reasons = new Uint8Array(n);
+  const d = Float64Array.from(w);
+  const restricted = book.restricted ?? null;
+  if (!decision.due) {
+    for (let i = 0; i < n; i++) reasons[i] = breached[i] ? Reason.NotDue : Reason.InBand;
+    return finishPlan(book, policy, V, w, d, h, breached, trades, reasons, decision);
+  }
+
+  // Destination and box (in weights).
+  const k = policy.destination === "target" ? 0 : policy.destination === "edge" ? 1 : 0.5;
+  const lo = new Float64Array(n);
+  const hi = new Float64Array(n);
+  const tradeable = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const canTrade = !(restricted && restricted[i]) && (policy.scope === "all" || breached[i] === 1);
+    if (canTrade) {
+      tradeable[i] = 1;
+      let di = Math.min(Math.max(w[i], t[i] - k * h[i]), t[i] + k * h[i]);
+      if (minW && !Number.isNaN(minW[i])) di = Math.max(di, minW[i]);
+      if (maxW && !Number.isNaN(maxW[i])) di = Math.min(di, maxW[i]);
+      d[i] = di;
+      lo[i] = policy.mode === "buy_only" ? w[i] : policy.allowShort ? -Infinity : 0;
+      hi[i] = policy.mode === "sell_only" ? w[i] : Infinity;
+    } else {
+      lo[i] = hi[i] = w[i];
+    }
+  }
+  let sumD = 0;
+  for (let i = 0; i < n; i++) sumD += d[i];
+  const dc = 1 - sumD;
+  const reserve = policy.cashReserve;
+  const bps = policy.costBps / 1e4;
+  const fixed = policy.costFixed;
+
+  // 1. Continuous relaxation with costs taken off the budget.
+  const x = new Float64Array(n);
+  let costEst = 0;
+  for (let iter = 0; iter < 3; iter++) {
+    solveRelaxation(d, lo, hi, dc, reserve, 1 - costEst / V, x);
+    let c2 = 0;
+    for (let i = 0; i < n; i++) {
+      const dv = Math.abs(x[i] - w[i]) * V;
+      if (dv > 1e-10 * V) c2 += dv * bps + fixed;
+    }
+    if (Math.abs(c2 - costEst) <= 1e-12 * V) break;
+    costEst = c2;
+  }
+
+  // 2. Round to lots, apply min_trade and the share box.
+  const lots = new Float64Array(n);
+  const loQ = new Float64Array(n);
+  const hiQ = new Float64Array(n);
+  const dust = 1e-10 * V;
+  for (let i = 0; i < n; i++) {
+    const bookLot = book.lots ? book.lots[i] : NaN;
+    const L = Number.isNaN(bookLot) ? policy.lot : bookLot;
+    lots[i] = L;
+    if (!tradeable[i]) { loQ[i] = hiQ[i] = 0; continue; }
+    loQ[i] = lo[i] === -Infinity ? -Infinity : policy.mode === "buy_only" ? 0 : -q[i];
+    hiQ[i] = policy.mode === "sell_only" ? 0 : Infinity;
+    if (L > 0) {
+      loQ[i] = loQ[i] === -Infinity ? -Infinity : Math.ceil(loQ[i] / L - 1e-9) * L;
+      hiQ[i] = hiQ[i] === Infinity ? Infinity : Math.floor(hiQ[i] / L + 1e-9) * L;
+    }
+    const raw = ((x[i] - w[i]) * V) / p[i];
+    let dq = L > 0 ? Math.round(raw / L) * L : raw;
+    dq = Math.min(Math.max(dq, loQ[i]), hiQ[i]);
+    if (Math.abs(dq) * p[i] <= dust) dq = 0;
+    if (dq !== 0 && Math.abs(dq) * p[i] < policy.minTrade) {
+      const m = minimalTrade(L, p[i], policy.minTrade, Math.sign(dq), loQ[i], hiQ[i]);
+      // the nearer of "no trade" and the smallest allowed trade in that direction
+      dq = m !== 0 && Math.abs(m - raw) < Math.abs(raw) ? m : 0;
+    }
+    trades[i] = dq;
+  }
+
+  // 3. Local search on the exact objective.
+  const search = new LocalSearch(q, p, w, d, dc, V, book.cash, reserve, bps, fixed, policy.minTrade, lots, loQ, hiQ, trades);
+  search.run();
+
+  // 4. Fractional trades to 1e-8 shares; then the cash reserve exactly, in currency.
+  for (let i = 0; i < n; i++) if (lots[i] === 0 && trades[i] !== 0) trades[i] = Math.round(trades[i] * 1e8) / 1e8;
+  enforceReserve(trades, p, lots, loQ, book.cash, reserve * V, bps, fixed);
+  // 5. No trade at all if that is feasible and at least as close.
+  const cash0 = book.cash / V;
+  let f0 = (cash0 - dc) ** 2;
+  for (let i = 0; i < n; i++) f0 += (w[i] - d[i]) ** 2;
+  if (cash0 >= reserve - 1e-12 && f0 <= search.objective() + 1e-15) trades.fill(0);
+
+  for (let i = 0; i < n; i++) {
+    const wanted = Math.abs(x[i] - w[i]) * V > dust || Math.abs(d[i] - w[i]) * V > dust;
+    if (trades[i] > 0) reasons[i] = breached[i] ? Reason.BreachBuy : d[i] >= w[i] ? Reason.Buy : Reason.CashReserve;
+    else if (trades[i] < 0) reasons[i] = breached[i] ? Reason.BreachSell : d[i] <= w[i] ? Reason.Sell : Reason.CashReserve;
+    else if (restricted && restricted[i]) reasons[i] = Reason.Restricted;
+    else if (!tradeable[i]) reasons[i] = Reason.InBand;
+    else if (!wanted) reasons[i] = Reason.Hold;
+    else if ((policy.mode === "buy_only" && d[i] < w[i]) || (policy.mode === "sell_only" && d[i] > w[i])) reasons[i] = Reason.BlockedByMode;
+    else if (policy.minTrade > 0 && Math.abs(x[i] - w[i]) * V < policy.minTrade * 1.5) reasons[i] = Reason.BelowMinTrade;
+    else if (lots[i] > 0) reasons[i] = Reason.BelowLot;
+    else reasons[i] = Reason.Hold;
+  }
+  return finishPlan(book, policy, V, w, d, h, breached, trades, reasons, decision);
+}
+
+/** Cash after trades and costs, in currency. */
+function cashAfterTrades(trades: Float64Array, p: Float64Array, cash: number, bps: number, fixed: number): number {
+  let c = cash;
+  for (let i = 0; i < trades.length; i++) if (trades[i] !== 0) c -= trades[i] * p[i] + Math.abs(trades[i]) * p[i] * bps + fixed;
+  return c;
+}
+
+/**
+ * Makes sure the cash after trades and costs is at least `floor` in currency, whatever rounding did:
+ * trims the largest buys (fractional ones by the exact shortfall, lot ones a lot at a time).
+ */
+function enforceReserve(trades: Float64Array, p: Float64Array, lots: Float64Array, loQ: Float64Array, cash: number, floor: number, bps: number, fixed: number): void {
+  for (let guard = 0; guard < 4 * trades.length + 10; guard++) {
+    const deficit = floor - cashAfterTrades(trades, p, cash, bps, fixed);
+    if (deficit <= 0) return;
+    let best = -1;
+    for (let i = 0; i < trades.length; i++) if (trades[i] > 0 && (best < 0 || trades[i] * p[i] > trades[best] * p[best])) best = i;
+    if (best < 0) return; // no buy left to trim: the reserve cannot be restored by trimming
+    const L = lots[best];
+    if (L > 0) trades[best] -= L;
+    else {
+      const cut = (deficit / (p[best] * (1 + bps))) * (1 + 1e-9) + 1e-8;
+      trades[best] = Math.max(0, Math.floor((trades[best] - cut) * 1e8) / 1e8);
+    }
+    if (trades[best] < loQ[best]) trades[best] = Math.max(loQ[best], 0);
+  }
+}
+
+/** The smallest whole-lot trade in direction `sign` worth at least `minTrade`, or 0 if outside the box. */
+function minimalTrade(L: number, price: number, minTrade: number, sign: number, loQ: number, hiQ: number): number {
+  let size = minTrade / price;
+  if (L > 0) size = Math.ceil(size / L - 1e-9) * L;
+  if (size * price < minTrade * (1 - 1e-12) && L > 0) size += L;
+  const m = sign * size;
+  return m < loQ || m > hiQ ? 0 : m;
+}
+
+/**
+ * Solves min sum (x_i - d_i)^2 + (c - dc)^2 s.t. lo <= x <= hi, c >= reserve, sum x + c = budget.
+ * KKT: x_i = clip(d_i - mu, lo_i, hi_i), c = max(dc - mu, reserve), with g(mu) = sum x + c - budget
+ * non-increasing in mu. When even mu -> +inf leaves g > 0 (the reserve cannot be met), x = lo.
+ */
+export function solveRelaxation(d: Float64Array, lo: Float64Array, hi: Float64Array, dc: number, reserve: number, budget: number, x: Float64Array): number {
+  const n = d.length;
+  const evalG = (mu: number): [number, number] => {
+    let s = 0;
+    let cnt = 0;
+    for (let i = 0; i < n; i++) {
+      const v = d[i] - mu;
+      if (v <= lo[i]) s += lo[i];
+      else if (v >= hi[i]) s += hi[i];
+      else { s += v; cnt++; }
+    }
+    const c = dc - mu;
+    if (c > reserve) { s += c; cnt++; } else s += reserve;
+    return [s - budget, cnt];
+  };
+  const tol = 1e-14 * Math.max(1, n);
+  let mu = 0;
+  let a = -Infinity; // g(a) > 0
+  let b = Infinity; // g(b) < 0
+  let [g, cnt] = evalG(mu);
+  for (let iter = 0; iter < 200 && Math.abs(g) > tol; iter++) {
+    if (g > 0) a = mu; else b = mu;
+    let next: number;
+    if (cnt > 0) next = mu + g / cnt;
+    else next = g > 0 ? mu + Math.max(1, Math.abs(mu)) : mu - Math.max(1, Math.abs(mu));
+    if (!(next > a && next < b)) next = Number.isFinite(a) && Number.isFinite(b) ? (a + b) / 2 : next;
+    if (next === mu) break;
+    if (Number.isFinite(a) && Number.isFinite(b) && b - a <= 1e-16 * Math.max(1, Math.abs(a))) break;
+    if (g > 0 && next > 1e6) { mu = Infinity; break; } // the reserve cannot be met
+    mu = next;
+    [g, cnt] = evalG(mu);
+  }
+  for (let i = 0; i < n; i++) {
+    const v = d[i] - mu;
+    x[i] = mu === Infinity ? lo[i] : v <= lo[i] ? lo[i] : v >= hi[i] ? hi[i] : v;
+    if (!Number.isFinite(x[i])) x[i] = Number.isFinite(d[i]) ? Math.min(Math.max(d[i], lo[i]), hi[i]) : 0;
+  }
+  return mu;
+}
+
+/** Local search over whole-lot moves on the exact objective (see the module header). */
+class LocalSearch {
+  private readonly n: number;
+  private readonly e: Float64Array; // x_i - d_i on the current trades
+  private c: number; // cash weight after trades and costs
+  constructor(
+    private readonly q: Float64Array,
+    private readonly p: Float64Array,
+    private readonly w: Float64Array,
+    private readonly d: Float64Array,
+    private readonly dc: number,
+    private readonly V: number,
+    cash: number,
+    private readonly reserve: number,
+    private readonly bps: number,
+    private readonly fixed: number,
+    private readonly minTrade: number,
+    private readonly lots: Float64Array,
+    private readonly loQ: Float64Array,
+    private readonly hiQ: Float64Array,
+    private readonly dq: Float64Array,
+  ) {
+    this.n = q.length;
+    this.e = new Float64Array(this.n);
+    let c = cash;
+    for (let i = 0; i < this.n; i++) {
+      this.e[i] = ((q[i] + dq[i]) * p[i]) / V - d[i];
+      c -= dq[i] * p[i] + this.cost(i, dq[i]);
+    }
+    this.c = c / V;
+  }
+
+  private cost(i: number, dq: number): number {
+    if (dq === 0) return 0;
+    return Math.abs(dq) * this.p[i] * this.bps + this.fixed;
+  }
+
+  objective(): number {
+    let f = (this.c - this.dc) ** 2;
+    for (let i = 0; i < this.n; i++) f += this.e[i] * this.e[i];
+    return f;
+  }
+
+  /** Is `v` an allowed trade for asset i (box, lot multiple by construction, min_trade)? */
+  private allowed(i: number, v: number): boolean {
+    if (v < this.loQ[i] - 1e-9 * Math.abs(this.loQ[i]) || v > this.hiQ[i] + 1e-9 * Math.abs(this.hiQ[i])) return false;
+    return v === 0 || Math.abs(v) * this.p[i] >= this.minTrade * (1 - 1e-12);
+  }
+
+  // Results of delta(), kept in fields to avoid allocating in the hot loop.
+  private df = 0;
+  private dcash = 0;
+
+  /** Change of objective (this.df) and of cash weight (this.dcash) if asset i's trade becomes v. */
+  private delta(i: number, v: number): void {
+    const old = this.dq[i];
+    const a = ((v - old) * this.p[i]) / this.V;
+    const dcash = -a - (this.cost(i, v) - this.cost(i, old)) / this.V;
+    const e = this.e[i];
+    const s = this.c - this.dc;
+    this.df = (e + a) * (e + a) - e * e + (s + dcash) * (s + dcash) - s * s;
+    this.dcash = dcash;
+  }
+
+  /**
+   * Candidate new trades for asset i into this.cand (count returned): one lot either way (jumping
+   * over the min_trade gap), or for fractional assets the exact 1-D optimum and a cash-restoring move.
+   */
+  private readonly cand = new Float64Array(4);
+  private candidates(i: number): number {
+    let m = 0;
+    const L = this.lots[i];
+    const v = this.dq[i];
+    const p = this.p[i];
+    if (L > 0) {
+      for (let sgn = 1; sgn >= -1; sgn -= 2) {
+        let nv = v + sgn * L;
+        if (Math.abs(nv) < 1e-9 * L) nv = 0;
+        if (nv !== 0 && Math.abs(nv) * p < this.minTrade * (1 - 1e-12)) {
+          // inside the min_trade gap: from no trade jump to the smallest allowed trade; toward zero go to 0
+          nv = v === 0 ? minimalTrade(L, p, this.minTrade, sgn, this.loQ[i], this.hiQ[i]) : Math.sign(v) === sgn ? minimalTrade(L, p, this.minTrade, sgn, this.loQ[i], this.hiQ[i]) : 0;
+        }
+        if (nv !== v && this.allowed(i, nv)) this.cand[m++] = nv;
+      }
+    } else {
+      // exact minimiser of (e + a)^2 + (s - a)^2 ignoring costs: a = (s - e) / 2
+      const s = this.c - this.dc;
+      const a = (s - this.e[i]) / 2;
+      const nv = Math.min(Math.max(v + (a * this.V) / p, this.loQ[i]), this.hiQ[i]);
+      if (Math.abs(nv - v) * p > 1e-12 * this.V && this.allowed(i, nv)) this.cand[m++] = nv;
+      if (this.c < this.reserve) {
+        const need = ((this.reserve - this.c) * this.V) / (p * (1 - this.bps)) + (v === 0 ? this.fixed / p : 0);
+        const r = Math.min(Math.max(v - need * (1 + 1e-12), this.loQ[i]), this.hiQ[i]);
+        if (r !== v && this.allowed(i, r)) this.cand[m++] = r;
+        if (v > 0 && this.allowed(i, 0)) this.cand[m++] = 0;
+      }
+    }
+    return m;
+  }
+
+  private apply(i: number, v: number): void {
+    this.delta(i, v);
+    this.e[i] += ((v - this.dq[i]) * this.p[i]) / this.V;
+    this.c += this.dcash;
+    this.dq[i] = v;
+  }
+
+  /** Could a move of asset i improve F at all? |e_i - s| must exceed the size of its smallest step. */
+  private mayImprove(i: number): boolean {
+    if (this.lots[i] === 0) return true;
+    const step = (this.lots[i] * this.p[i]) / this.V;
+    return Math.abs(this.e[i] - (this.c - this.dc)) > step * (1 - 1e-9) || this.minTrade > 0;
+  }
+
+  run(): void {
+    const n = this.n;
+    const tolF = 1e-18;
+    const maxIter = 4 * n + 100;
+    // Phase A: restore the cash reserve with the moves that cost the least objective per unit of cash.
+    for (let iter = 0; this.c < this.reserve - 1e-13 && iter < maxIter; iter++) {
+      let best = -1;
+      let bestV = 0;
+      let bestScore = Infinity;
+      for (let i = 0; i < n; i++) {
+        const m = this.candidates(i);
+        for (let k = 0; k < m; k++) {
+          const v = this.cand[k];
+          this.delta(i, v);
+          if (this.dcash <= 0) continue;
+          const score = this.df / Math.min(this.dcash, this.reserve - this.c);
+          if (score < bestScore) { bestScore = score; best = i; bestV = v; }
+        }
+      }
+      if (best < 0) break; // nothing can raise cash (buy_only, restricted): leave it
+      this.apply(best, bestV);
+    }
+    const feasible = this.c >= this.reserve - 1e-13;
+    // Phase B: improving moves that keep the reserve. Each pass evaluates every asset once, then
+    // applies its improving moves best-first from a binary heap, re-evaluating each against the
+    // current cash; a pass stops after 64 consecutive moves that no longer improve, and the search
+    // ends only when a full pass finds no improving move.
+    const gain = new Float64Array(n);
+    const newV = new Float64Array(n);
+    const heap = new Int32Array(n);
+    const ok = (): boolean => (feasible ? this.c + this.dcash >= this.reserve - 1e-13 : this.dcash >= 0) && this.df < -tolF;
+    const less = (u: number, v: number): boolean => gain[u] < gain[v];
+    const siftDown = (k: number, size: number): void => {
+      for (;;) {
+        const l = 2 * k + 1;
+        if (l >= size) return;
+        const r = l + 1;
+        const c = r < size && less(heap[r], heap[l]) ? r : l;
+        if (!less(heap[c], heap[k])) return;
+        const tmp = heap[c]; heap[c] = heap[k]; heap[k] = tmp;
+        k = c;
+      }
+    };
+    for (let pass = 0; pass < maxIter; pass++) {
+      let size = 0;
+      for (let i = 0; i < n; i++) {
+        if (!this.mayImprove(i)) continue;
+        const m = this.candidates(i);
+        let bestDf = 0;
+        let bv = NaN;
+        for (let k = 0; k < m; k++) {
+          this.delta(i, this.cand[k]);
+          if (ok() && this.df < bestDf) { bestDf = this.df; bv = this.cand[k]; }
+        }
+        if (!Number.isNaN(bv)) { gain[i] = bestDf; newV[i] = bv; heap[size++] = i; }
+      }
+      if (size === 0) break;
+      for (let k = (size >> 1) - 1; k >= 0; k--) siftDown(k, size);
+      let applied = 0;
+      let misses = 0;
+      while (size > 0 && misses < 64) {
+        const i = heap[0];
+        heap[0] = heap[--size];
+        siftDown(0, size);
+        this.delta(i, newV[i]); // re-evaluate: earlier moves in this pass changed the cash
+        if (!ok()) { misses++; continue; }
+        this.apply(i, newV[i]);
+        applied++;
+        misses = 0;
+      }
+      if (applied === 0) break;
+    }
+  }
+}
+
+function finishPlan(book: Book, policy: Policy, V: number, w: Float64Array, d: Float64Array, h: Float64Array, breached: Uint8Array, trades: Float64Array, reasons: Uint8Array, decision: Decision): TradePlan {
+  const { quantities: q, prices: p } = book;
+  const n = q.length;
+  const costs = new Float64Array(n);
+  let buys = 0;
+  let sells = 0;
+  let totalCost = 0;
+  const bps = policy.costBps / 1e4;
+  for (let i = 0; i < n; i++) {
+    if (trades[i] === 0) continue;
+    const v = trades[i] * p[i];
+    if (v > 0) buys += v; else sells -= v;
+    costs[i] = Math.abs(v) * bps + policy.costFixed;
+    totalCost += costs[i];
+  }
+  const cashAfter = book.cash - buys + sells - totalCost;
+  const totalAfter = V - totalCost;
+  const weightsAfter = new Float64Array(n);
+  for (let i = 0; i < n; i++) weightsAfter[i] = ((q[i] + trades[i]) * p[i]) / totalAfter;
+  return {
+    trades, reasons, weightsBefore: w, destination: d, weightsAfter, halfWidths: h, breached, costs,
+    totalBefore: V, totalAfter, cashBefore: book.cash, cashAfter, totalCost, buys, sells,
+    turnover: Math.min(buys, sells) / V, decision,
+  };
+}
+
+/** A sentence saying why asset i trades (or not), for trade sheets and the CLI. */
+export function describeReason(plan: TradePlan, i: number, policy: Policy): string {
+  const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+  const w = plan.weightsBefore[i];
+  const d = plan.destination[i];
+  const h = plan.halfWidths[i];
+  const band = h > 0 ? ` (band ±${pct(h)})` : "";
+  switch (plan.reasons[i] as Reason) {
+    case Reason.BreachBuy: return `below band: weight ${pct(w)}${band}; buy to ${policy.destination} ${pct(d)}`;
+    case Reason.BreachSell: return `above band: weight ${pct(w)}${band}; sell to ${policy.destination} ${pct(d)}`;
+    case Reason.Buy: return `underweight: ${pct(w)} -> ${pct(d)} (${plan.decision.reason})`;
+    case Reason.Sell: return `overweight: ${pct(w)} -> ${pct(d)} (${plan.decision.reason})`;
+    case Reason.CashReserve: return `trade to fund the cash reserve / budget`;
+    case Reason.Restricted: return "restricted: not traded";
+    case Reason.BelowMinTrade: return `trade below min_trade ${policy.minTrade}: not made`;
+    case Reason.BlockedByMode: return `${policy.mode}: ${d < w ? "sell" : "buy"} not allowed`;
+    case Reason.BelowLot: return "trade smaller than one lot";
+    case Reason.NotDue: return `outside band, but ${plan.decision.reason}`;
+    case Reason.InBand: return plan.decision.due ? "within band" : plan.decision.reason;
+    default: return "at destination";
+  }
+}
