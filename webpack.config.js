@@ -72,6 +72,30 @@ async function getHttpsServer() {
   return "https";
 }
 
+/**
+ * Records what the build was made from in .cache/build-info.json (not deployed): mode, time and
+ * the project files it read, so tests can refuse a stale or development dist/ (test/support/dist.ts).
+ */
+class BuildInfoPlugin {
+  constructor(mode) {
+    this.mode = mode;
+  }
+  apply(compiler) {
+    compiler.hooks.afterEmit.tap("BuildInfoPlugin", (compilation) => {
+      const files = [...compilation.fileDependencies]
+        .filter((f) => f.startsWith(__dirname + path.sep) && !f.includes(`${path.sep}node_modules${path.sep}`))
+        .map((f) => path.relative(__dirname, f))
+        .sort();
+      const dir = path.join(__dirname, ".cache");
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(
+        path.join(dir, "build-info.json"),
+        JSON.stringify({ mode: this.mode, builtAt: Date.now(), files }, null, 1),
+      );
+    });
+  }
+}
+
 module.exports = async (env, options) => {
   const dev = options.mode === "development";
   const serving = Boolean(env && env.WEBPACK_SERVE);
@@ -86,6 +110,7 @@ module.exports = async (env, options) => {
     output: {
       path: path.resolve(__dirname, "dist"),
       filename: "[name].js",
+      assetModuleFilename: "[name].[contenthash:8][ext]",
       clean: true,
     },
     target: ["web", "es2020"],
@@ -106,8 +131,12 @@ module.exports = async (env, options) => {
       hints: dev ? false : "warning",
       maxEntrypointSize: 300 * 1024,
       maxAssetSize: 300 * 1024,
+      assetFilter: (file) => file.endsWith(".js"),
     },
     plugins: [
+      // Emscripten builds (e.g. the lazily loaded `highs` solver) import Node built-ins only on
+      // their Node code path; in the browser those imports are never executed.
+      new webpack.IgnorePlugin({ resourceRegExp: /^node:/ }),
       new webpack.DefinePlugin({
         __REBAL_VERSION__: JSON.stringify(pkg.version),
       }),
@@ -116,6 +145,7 @@ module.exports = async (env, options) => {
         input: "./src/functions/functions.ts",
       }),
       ...(dev ? [] : [new ProductionUrlsPlugin()]),
+      new BuildInfoPlugin(dev ? "development" : "production"),
       new HtmlWebpackPlugin({
         filename: "taskpane.html",
         template: "./src/taskpane/taskpane.html",

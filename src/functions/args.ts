@@ -78,7 +78,7 @@ export function numbersArg(value: unknown, arg: string, opts: { blank?: number; 
       x = opts.blank;
     } else x = numberCell(c, at(arg, vec, i));
     if (opts.positive && !(x > 0)) throw new RebalError(`${at(arg, vec, i)} must be positive, got ${x}`);
-    if (opts.min !== undefined && x < opts.min) throw new RebalError(`${at(arg, vec, i)} must be at least ${opts.min}, got ${x}`);
+    if (opts.min !== undefined && x < opts.min) throw new RebalError(`${at(arg, vec, i)} must be at least ${opts.min}, got ${x}${opts.min === 0 ? " (set allow_short=TRUE in the policy for shorts)" : ""}`);
     values[i] = x;
   }
   return { values, orientation: vec.orientation, vec };
@@ -155,8 +155,23 @@ export function excelCall<T>(fn: string, body: () => T): T {
     assertFinite(result);
     return result;
   } catch (e) {
-    if (e instanceof RebalError) throw excelError("invalidValue", e.message);
-    const msg = e instanceof Error ? e.message : String(e);
-    throw excelError("invalidValue", `REBAL.${fn}: internal error (${msg}); please report it`);
+    throw toExcelError(fn, e);
   }
+}
+
+/** The same for formulas that return a promise (solvers loaded on demand). */
+export async function excelCallAsync<T>(fn: string, body: () => Promise<T>): Promise<T> {
+  try {
+    const result = await body();
+    assertFinite(result);
+    return result;
+  } catch (e) {
+    throw toExcelError(fn, e);
+  }
+}
+
+function toExcelError(fn: string, e: unknown): Error {
+  if (e instanceof RebalError) return excelError("invalidValue", e.message);
+  const msg = e instanceof Error ? e.message : String(e);
+  return excelError("invalidValue", `REBAL.${fn}: internal error (${msg}); please report it`);
 }

@@ -7,7 +7,7 @@
  * typing; docs/formulas.md is the reference the help links point to.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any */
-import { excelCall } from "./args";
+import { excelCall, excelCallAsync } from "./args";
 import { bandsFn, checkFn, driftFn, nextDateFn, tradesFn, tradeSheetFn, weightsFn } from "./rebalance";
 
 /**
@@ -100,4 +100,138 @@ export function trades(quantities: any[][], prices: any[][], targets: any[][], c
  */
 export function tradesheet(holdings: any[][], cash?: any, policy?: any): any[][] {
   return excelCall("TRADESHEET", () => tradeSheetFn(holdings, cash, policy));
+}
+
+// Estimators and optimizers (bodies in optimization.ts; the maths in src/core/estimators and src/core/optimize).
+import { allocateFn, covFn, frontierFn, optimizeFn, performanceFn, returnsFn } from "./optimization";
+
+/**
+ * Annualised expected returns from prices (PyPortfolioOpt conventions): mean (compounded, default), arith, ema or capm.
+ * @customfunction RETURNS
+ * @helpurl https://rebal.example.com/docs/formulas.html#returns
+ * @param prices Prices: one row per date (oldest first), one column per asset; a first row of text is a header; blank cells are missing.
+ * @param [method] mean (default), arith, ema or capm.
+ * @param [options] Options as text or a key | value range: frequency (252), span (500, ema), risk_free_rate (capm), compounding (TRUE), returns_data (FALSE).
+ * @param [benchmark] capm only: benchmark prices, a column aligned with the prices rows (blank: the cross-sectional mean return).
+ * @returns A 1 x N row of expected returns.
+ */
+export function returns(prices: any[][], method?: any, options?: any, benchmark?: any[][]): any[][] {
+  return excelCall("RETURNS", () => returnsFn(prices, method, options, benchmark));
+}
+
+/**
+ * Annualised covariance matrix from prices: sample (pairwise complete, default), semi, exp, ledoit_wolf, ledoit_wolf_single_factor, ledoit_wolf_constant_correlation or oas.
+ * @customfunction COV
+ * @helpurl https://rebal.example.com/docs/formulas.html#cov
+ * @param prices Prices: one row per date (oldest first), one column per asset; a first row of text is a header; blank cells are missing.
+ * @param [method] sample (default), semi, exp, ledoit_wolf, ledoit_wolf_single_factor, ledoit_wolf_constant_correlation, oas.
+ * @param [options] Options as text or a key | value range: frequency (252), span (180, exp), benchmark (semi, per period), returns_data (FALSE), fix_psd (TRUE).
+ * @returns An N x N covariance matrix.
+ */
+export function cov(prices: any[][], method?: any, options?: any): any[][] {
+  return excelCall("COV", () => covFn(prices, method, options));
+}
+
+/**
+ * Optimal portfolio weights: min_volatility (default), max_sharpe, efficient_return, efficient_risk, max_utility, risk_parity, hrp, inverse_variance or equal.
+ * @customfunction OPTIMIZE
+ * @helpurl https://rebal.example.com/docs/formulas.html#optimize
+ * @param expected_returns Expected returns, a row or a column (may be blank for min_volatility, risk_parity, hrp, inverse_variance, equal).
+ * @param cov Covariance matrix, N x N (a header row of names is allowed).
+ * @param [objective] min_volatility (default), max_sharpe, efficient_return, efficient_risk, max_utility, risk_parity, hrp, inverse_variance, equal.
+ * @param [options] Options as text or a key | value range: risk_free_rate, target_return, target_volatility, risk_aversion (1), min_weight (0), max_weight (1), gamma (L2), market_neutral.
+ * @param [lower] Per-asset lower bounds (override min_weight; blank cells use it).
+ * @param [upper] Per-asset upper bounds (override max_weight; blank cells use it).
+ * @returns N weights, in the orientation of expected_returns (a column when blank).
+ */
+export function optimize(expected_returns: any[][], cov: any[][], objective?: any, options?: any, lower?: any[][], upper?: any[][]): any[][] {
+  return excelCall("OPTIMIZE", () => optimizeFn(expected_returns, cov, objective, options, lower, upper));
+}
+
+/**
+ * Expected return, volatility and Sharpe ratio of a portfolio.
+ * @customfunction PERFORMANCE
+ * @helpurl https://rebal.example.com/docs/formulas.html#performance
+ * @param weights Portfolio weights, a row or a column.
+ * @param expected_returns Expected returns, same assets.
+ * @param cov Covariance matrix, N x N.
+ * @param [risk_free_rate] Annual risk-free rate (blank: 0).
+ * @returns A 1 x 3 row: expected return, volatility, Sharpe ratio.
+ */
+export function performance(weights: any[][], expected_returns: any[][], cov: any[][], risk_free_rate?: any): any[][] {
+  return excelCall("PERFORMANCE", () => performanceFn(weights, expected_returns, cov, risk_free_rate));
+}
+
+/**
+ * Points on the efficient frontier, from the minimum-volatility portfolio to the maximum return.
+ * @customfunction FRONTIER
+ * @helpurl https://rebal.example.com/docs/formulas.html#frontier
+ * @param expected_returns Expected returns, a row or a column.
+ * @param cov Covariance matrix, N x N.
+ * @param [points] Number of points (blank: 20).
+ * @param [options] Options as text or a key | value range: risk_free_rate, min_weight, max_weight, gamma.
+ * @returns One row per point: return, volatility, Sharpe, then the N weights.
+ */
+export function frontier(expected_returns: any[][], cov: any[][], points?: any, options?: any): any[][] {
+  return excelCall("FRONTIER", () => frontierFn(expected_returns, cov, points, options));
+}
+
+/**
+ * Whole-lot quantities that best realise target weights with a given amount of money (PyPortfolioOpt discrete allocation).
+ * @customfunction ALLOCATE
+ * @helpurl https://rebal.example.com/docs/formulas.html#allocate
+ * @param weights Target weights, a row or a column (long only).
+ * @param prices Prices, same length.
+ * @param total_value Money to invest.
+ * @param [options] Options as text or a key | value range: method (greedy default, or lp: exact integer program with HiGHS), lot (1).
+ * @returns Quantities per asset, in the orientation of weights.
+ */
+export async function allocate(weights: any[][], prices: any[][], total_value: any, options?: any): Promise<any[][]> {
+  return excelCallAsync("ALLOCATE", () => allocateFn(weights, prices, total_value, options));
+}
+
+// Backtests and performance statistics (bodies in backtest.ts; the engine in src/core/backtest).
+import { backtestFn, equityFn, statsFn } from "./backtest";
+
+/**
+ * Backtests a rebalancing policy on a price history: return, risk, drawdown, turnover, costs and number of rebalances, as a metric | value table.
+ * @customfunction BACKTEST
+ * @helpurl https://rebal.example.com/docs/formulas.html#backtest
+ * @param dates Dates (Excel dates), a column, oldest first; a first row of text is a header.
+ * @param prices Prices: one row per date, one column per asset; a first row of text (tickers) is a header; blank cells are missing prices.
+ * @param targets Target weights, one per price column; may sum to less than 1 (the rest is cash).
+ * @param [policy] Policy as "trigger=calendar; frequency=monthly" or "band_rel=0.2" text, a key | value range or a stored policy name (blank: rebalance every day).
+ * @param [options] Options as text or a key | value range: initial_value (1000000), frequency (252), risk_free_rate (0), contribution, contribution_frequency (monthly).
+ * @returns A 2-column table: total_return, cagr, volatility, sharpe, sortino, max_drawdown, calmar, turnover, rebalances, costs, final_value and more.
+ */
+export function backtest(dates: any[][], prices: any[][], targets: any[][], policy?: any, options?: any): any[][] {
+  return excelCall("BACKTEST", () => backtestFn(dates, prices, targets, policy, options));
+}
+
+/**
+ * Portfolio value of a backtested rebalancing policy on each date, for charts.
+ * @customfunction EQUITY
+ * @helpurl https://rebal.example.com/docs/formulas.html#equity
+ * @param dates Dates (Excel dates), a column, oldest first; a first row of text is a header.
+ * @param prices Prices: one row per date, one column per asset; a first row of text (tickers) is a header; blank cells are missing prices.
+ * @param targets Target weights, one per price column; may sum to less than 1 (the rest is cash).
+ * @param [policy] Policy as text, a key | value range or a stored policy name (blank: rebalance every day).
+ * @param [options] Options as text or a key | value range: initial_value (1000000), contribution, contribution_frequency (monthly).
+ * @returns A table with one row per date: date, portfolio value after the day's trades and costs.
+ */
+export function equity(dates: any[][], prices: any[][], targets: any[][], policy?: any, options?: any): any[][] {
+  return excelCall("EQUITY", () => equityFn(dates, prices, targets, policy, options));
+}
+
+/**
+ * Performance statistics of a value series: total_return, cagr, volatility, sharpe, sortino, max_drawdown, calmar.
+ * @customfunction STATS
+ * @helpurl https://rebal.example.com/docs/formulas.html#stats
+ * @param dates Dates (Excel dates), a column, oldest first; a first row of text is a header.
+ * @param values Values (prices or portfolio values, positive), same length as dates; a first row of text is a header.
+ * @param [options] Options as text or a key | value range: frequency (252 periods per year), risk_free_rate (0, annual).
+ * @returns A 2-column table: metric name, value.
+ */
+export function stats(dates: any[][], values: any[][], options?: any): any[][] {
+  return excelCall("STATS", () => statsFn(dates, values, options));
 }

@@ -99,9 +99,9 @@ export function nextDateFn(lastRebalance: unknown, frequencyOrPolicy: unknown, a
 
 export function tradesFn(quantities: unknown, prices: unknown, targets: unknown, cash: unknown, policy: unknown): Out {
   const { policy: p } = parsePolicy(keyValueArg(policy));
-  const q = numbersArg(quantities, "quantities");
-  const pr = numbersArg(prices, "prices");
-  const t = numbersArg(targets, "targets");
+  const q = numbersArg(quantities, "quantities", { min: p.allowShort ? undefined : 0 });
+  const pr = numbersArg(prices, "prices", { positive: true });
+  const t = numbersArg(targets, "targets", { min: p.allowShort ? undefined : 0 });
   sameLength(["quantities", "prices", "targets"], [q.values.length, pr.values.length, t.values.length]);
   const book: Book = { quantities: q.values, prices: pr.values, targets: t.values, cash: optionalNumber(cash, "cash", 0) };
   const plan = planTrades(book, p, { label: (i) => `${q.orientation === "column" ? "row" : "column"} ${i + 1}` });

@@ -109,6 +109,7 @@ const CONTENT_TYPES: Record<string, string> = {
   ".png": "image/png",
   ".xml": "application/xml; charset=utf-8",
   ".map": "application/json; charset=utf-8",
+  ".wasm": "application/wasm",
 };
 
 /** A serialised CustomFunctions.Error, or a plain exception the function should not have thrown. */

@@ -1,36 +1,43 @@
 /**
  * Access to the built add-in in dist/ for the tests that check the build output. Never skips:
- * a missing or stale dist/ is a failure that says which command to run (`npm test` builds first).
+ * a missing, stale or development dist/ is a failure that says which command to run
+ * (`npm test` builds first). Staleness uses .cache/build-info.json, written by the build
+ * (webpack.config.js BuildInfoPlugin): the files the bundle was made from and when.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "fs";
+import { existsSync, readFileSync, statSync } from "fs";
 import path from "path";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const DIST = path.join(ROOT, "dist");
+const BUILD_INFO = path.join(ROOT, ".cache", "build-info.json");
 
-function newestMtime(p: string): number {
-  if (!existsSync(p)) return 0;
-  const st = statSync(p);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return readdirSync(p).reduce((m, f) => Math.max(m, newestMtime(path.join(p, f))), st.mtimeMs);
+interface BuildInfo {
+  mode: string;
+  builtAt: number;
+  files: string[];
 }
 
-/** Throws unless dist/ holds a build at least as new as src/, manifest.xml and assets/. */
+/** Throws unless dist/ holds a production build newer than every file it was made from. */
 export function requireDist(...files: string[]): void {
   for (const f of ["functions.js", "functions.json", "taskpane.html", "taskpane.js", "manifest.xml", ...files]) {
     if (!existsSync(path.join(DIST, f))) {
       throw new Error(`dist/${f} is missing: run \`npm run build\` first (\`npm test\` does it).`);
     }
   }
-  const built = statSync(path.join(DIST, "functions.js")).mtimeMs;
-  const sources = Math.max(
-    newestMtime(path.join(ROOT, "src")),
-    newestMtime(path.join(ROOT, "manifest.xml")),
-    newestMtime(path.join(ROOT, "assets")),
-    newestMtime(path.join(ROOT, "webpack.config.js")),
-  );
-  if (sources > built) {
-    throw new Error("dist/ is older than src/ (or manifest.xml, assets/, webpack.config.js): run `npm run build` again.");
+  if (!existsSync(BUILD_INFO)) throw new Error("no .cache/build-info.json: run `npm run build` first.");
+  const info = JSON.parse(readFileSync(BUILD_INFO, "utf8")) as BuildInfo;
+  if (info.mode !== "production") {
+    throw new Error(`dist/ is a ${info.mode} build: run \`npm run build\` (production) first.`);
+  }
+  const inputs = [...new Set([...info.files, "webpack.config.js", "manifest.xml", "package.json"])];
+  const stale = inputs.filter((f) => {
+    const p = path.join(ROOT, f);
+    if (!existsSync(p)) return true; // an input was deleted or renamed
+    const st = statSync(p);
+    return st.isFile() && st.mtimeMs > info.builtAt;
+  });
+  if (stale.length) {
+    throw new Error(`dist/ is older than ${stale.slice(0, 5).join(", ")}${stale.length > 5 ? ", ..." : ""}: run \`npm run build\` again.`);
   }
 }
 

@@ -139,6 +139,14 @@ function benchmarkReturns(bench: ReadonlyArray<unknown>, returnsData: boolean, r
  * `method`: "mean" (default, compounded) | "arith" | "ema" | "capm". Unknown method → RebalError.
  */
 export function expectedReturns(data: Cells, method: string = "mean", opts: ReturnsOptions = {}): number[] {
+  const out = expectedReturnsRaw(data, method, opts);
+  out.forEach((v, i) => {
+    if (!Number.isFinite(v)) throw new RebalError(`expected return of ${assetName(i, opts.names)} is not finite: its returns are too extreme to annualise`);
+  });
+  return out;
+}
+
+function expectedReturnsRaw(data: Cells, method: string, opts: ReturnsOptions): number[] {
   const key = (method ?? "mean").toString().trim().toLowerCase() || "mean";
   const frequency = checkFrequency(opts.frequency);
   const returnsData = !!opts.returnsData;

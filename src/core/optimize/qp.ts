@@ -182,6 +182,7 @@ export function solveQP(P: QPProblem, opts: QPOptions): QPResult {
   let iter = 0;
   let nu: Float64Array = new Float64Array(0);
   const pF = new Float64Array(n);
+  let lastFull = false;
   for (; iter < maxIter; iter++) {
     const k = free.length;
     const rows = rowsOf();
@@ -213,7 +214,9 @@ export function solveQP(P: QPProblem, opts: QPOptions): QPResult {
       pmax = Math.max(pmax, Math.abs(pF[a]));
       xmax = Math.max(xmax, Math.abs(x[free[a]]));
     }
-    if (pmax <= 1e-13 * xmax) {
+    // after a full unblocked step x is the subproblem's minimiser: what remains of p is rounding
+    if (pmax <= 1e-13 * xmax || (lastFull && pmax <= 1e-9 * xmax)) {
+      lastFull = false;
       // multipliers of the fixed bounds: z = g + A'nu (at lb need z >= 0, at ub z <= 0); active ineq need nu >= 0
       let worst = -tol, wi = -1, wKind = 0;
       let gscale = 1e-300;
@@ -242,9 +245,9 @@ export function solveQP(P: QPProblem, opts: QPOptions): QPResult {
     }
     for (let j = 0; j < mIn; j++) {
       if (activeIn.includes(j)) continue;
-      let ap = 0, ax = 0;
-      for (let a = 0; a < k; a++) ap += G[j][free[a]] * pF[a];
-      if (ap <= 1e-14) continue;
+      let ap = 0, ax = 0, an = 0;
+      for (let a = 0; a < k; a++) { const gv = G[j][free[a]]; ap += gv * pF[a]; an += gv * gv; }
+      if (ap <= 1e-9 * Math.sqrt(an) * pmax) continue;
       for (let i = 0; i < n; i++) ax += G[j][i] * x[i];
       const s = (h[j] - ax) / ap;
       if (s < alpha) { alpha = Math.max(s, 0); block = j; blockKind = 1; }
@@ -253,6 +256,7 @@ export function solveQP(P: QPProblem, opts: QPOptions): QPResult {
       for (let a = 0; a < k; a++) x[free[a]] += alpha * pF[a];
       for (let i = 0; i < n; i++) { let s = 0; for (let a = 0; a < k; a++) s += Q[i * n + free[a]] * pF[a]; g[i] += alpha * s; }
     }
+    lastFull = block < 0;
     if (block >= 0) {
       if (blockKind === 0) {
         const i = free[block];

@@ -1,0 +1,115 @@
+/**
+ * The backtest formulas' bodies: BACKTEST, EQUITY, STATS. Each parses its Excel arguments (args.ts
+ * conventions: a first row of text in the dates or prices range is a header and is skipped; blank
+ * price cells are missing; dates are Excel serials, oldest first), calls src/core/backtest and shapes
+ * the result. Undefined statistics (Sharpe of a flat series, Calmar without drawdown...) are a
+ * #DIV/0! in their cell with the reason; no NaN or Infinity reaches a cell.
+ */
+import { serialDay } from "../core/calendar";
+import { RebalError } from "../core/errors";
+import { parsePolicy } from "../core/policy";
+import { backtestSummary, BacktestResult, MetricRow, parseBacktestOptions, parseStatsOptions, performanceStats, runBacktest, statsRows } from "../core/backtest";
+import { divisionByZero, isBlank, keyValueArg, matrixArg, numberCell, numbersArg } from "./args";
+
+type Out = (number | string | boolean | Error)[][];
+
+/** A cell that is text and not a number: a header. */
+const isHeaderText = (v: unknown): boolean => typeof v === "string" && v.trim() !== "" && !Number.isFinite(Number(v.trim().replace(/,/g, "").replace(/%$/, "")));
+
+/** Reads a date column (or row); a first text cell is a header. Returns serials and the offset of the first data row. */
+function datesArg(value: unknown, arg: string): { dates: Float64Array; header: number; orientation: "column" | "row" } {
+  const m = matrixArg(value, arg);
+  let cells: unknown[];
+  let orientation: "column" | "row" = "column";
+  if (m[0].length === 1) cells = m.map((r) => r[0]);
+  else if (m.length === 1) { cells = m[0]; orientation = "row"; }
+  else throw new RebalError(`${arg} must be a single column or a single row, got ${m.length} rows x ${m[0].length} columns`);
+  const header = isHeaderText(cells[0]) ? 1 : 0;
+  const n = cells.length - header;
+  if (n <= 0) throw new RebalError(`${arg} has no dates below its header`);
+  const dates = new Float64Array(n);
+  const where = (k: number) => `${arg} ${orientation === "column" ? "row" : "column"} ${k + header + 1}`;
+  for (let k = 0; k < n; k++) {
+    const c = cells[k + header];
+    if (isBlank(c)) throw new RebalError(`${where(k)} is blank: every row needs a date`);
+    dates[k] = serialDay(typeof c === "string" ? numberCell(c, where(k)) : c, where(k));
+    if (k > 0 && !(dates[k] > dates[k - 1])) throw new RebalError(`${where(k)}: dates must be strictly increasing, oldest first`);
+  }
+  return { dates, header, orientation };
+}
+
+/** Reads the price matrix: a first row of text is a header; blanks are missing (NaN); others must be positive numbers. */
+function pricesArg(value: unknown, arg: string): { prices: Float64Array; rows: number; cols: number; header: number } {
+  const m = matrixArg(value, arg);
+  const width = m[0].length;
+  let header = 0;
+  for (let j = 0; j < width; j++) if (isHeaderText(m[0][j])) { header = 1; break; }
+  const rows = m.length - header;
+  if (rows <= 0) throw new RebalError(`${arg} has no rows below its header`);
+  const prices = new Float64Array(rows * width);
+  for (let r = 0; r < rows; r++) {
+    const row = m[r + header];
+    const base = r * width;
+    for (let j = 0; j < width; j++) {
+      const c = row[j];
+      let x: number;
+      if (typeof c === "number") x = c;
+      else if (c === null || c === undefined || c === "") { prices[base + j] = NaN; continue; }
+      else if (isBlank(c)) { prices[base + j] = NaN; continue; }
+      else x = numberCell(c, `${arg} row ${r + header + 1} column ${j + 1}`);
+      if (!(x > 0 && x < Infinity)) throw new RebalError(`${arg} row ${r + header + 1} column ${j + 1} must be a positive price, got ${x}`);
+      prices[base + j] = x;
+    }
+  }
+  return { prices, rows, cols: width, header };
+}
+
+function run(dates: unknown, prices: unknown, targets: unknown, policy: unknown, options: unknown): { result: BacktestResult; initialValue: number; options: ReturnType<typeof parseBacktestOptions> } {
+  const { policy: p } = parsePolicy(keyValueArg(policy));
+  const o = parseBacktestOptions(keyValueArg(options));
+  const d = datesArg(dates, "dates");
+  const px = pricesArg(prices, "prices");
+  if (px.rows !== d.dates.length) throw new RebalError(`prices has ${px.rows} rows of data but dates has ${d.dates.length}: they must match (a first row of text in either is a header)`);
+  const t = numbersArg(targets, "targets", { min: p.allowShort ? undefined : 0 });
+  if (t.values.length !== px.cols) throw new RebalError(`targets has ${t.values.length} values but prices has ${px.cols} columns: they must match`);
+  const result = runBacktest({ dates: d.dates, prices: px.prices, nAssets: px.cols, targets: t.values }, p, o);
+  return { result, initialValue: o.initialValue, options: o };
+}
+
+function table(rows: MetricRow[]): Out {
+  return rows.map((r) => [r.name, r.reason === null ? r.value : divisionByZero(r.reason)]);
+}
+
+export function backtestFn(dates: unknown, prices: unknown, targets: unknown, policy: unknown, options: unknown): Out {
+  const { result, initialValue, options: o } = run(dates, prices, targets, policy, options);
+  return table(backtestSummary(result, initialValue, o));
+}
+
+export function equityFn(dates: unknown, prices: unknown, targets: unknown, policy: unknown, options: unknown): Out {
+  const { result } = run(dates, prices, targets, policy, options);
+  const out: Out = new Array(result.dates.length);
+  for (let k = 0; k < out.length; k++) out[k] = [result.dates[k], result.values[k]];
+  return out;
+}
+
+export function statsFn(dates: unknown, values: unknown, options: unknown): Out {
+  const o = parseStatsOptions(keyValueArg(options));
+  const d = datesArg(dates, "dates");
+  const vm = matrixArg(values, "values");
+  let cells: unknown[];
+  if (vm[0].length === 1) cells = vm.map((r) => r[0]);
+  else if (vm.length === 1) cells = vm[0];
+  else throw new RebalError(`values must be a single column or a single row, got ${vm.length} rows x ${vm[0].length} columns`);
+  const header = isHeaderText(cells[0]) ? 1 : 0;
+  const n = cells.length - header;
+  if (n !== d.dates.length) throw new RebalError(`values has ${n} rows of data but dates has ${d.dates.length}: they must match (a first row of text in either is a header)`);
+  const v = new Float64Array(n);
+  const where = (k: number) => `values row ${k + header + 1}`;
+  for (let k = 0; k < n; k++) {
+    const c = cells[k + header];
+    if (isBlank(c)) throw new RebalError(`${where(k)} is blank (blank cells are missing values, not zero)`);
+    v[k] = numberCell(c, where(k));
+  }
+  const s = performanceStats(d.dates, v, o, where);
+  return table(statsRows(s));
+}
