@@ -8,5 +8,6 @@ module.exports = {
     "^.+\\.tsx?$": ["ts-jest", { tsconfig: { module: "commonjs", target: "ES2020", esModuleInterop: true, resolveJsonModule: true, isolatedModules: true } }],
   },
   testTimeout: 60000,
+  setupFiles: ["<rootDir>/test/support/fast-check-seed.js"],
   reporters: ["default", "<rootDir>/test/support/summary-reporter.js"],
 };

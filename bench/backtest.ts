@@ -56,12 +56,13 @@ export function bareLoop(dates: number[], rows: number[][], targets: number[], h
 
 export function benchBacktest(T = 5040, n = 500): BenchRow[] {
   const { dates, prices, targets } = makeHistory(T, n);
-  const policyText = "band_abs=0.05; band_rel=0.25; lot=1";
-  const policy = parsePolicy(policyText).policy;
-  const probe = runBacktest({ dates, prices, nAssets: n, targets }, policy);
-  const note = `${probe.rebalances} rebalances, ${probe.planCalls} planTrades calls`;
-  const fracPolicy = parsePolicy("band_abs=0.05; band_rel=0.25; lot=0").policy;
-  const probeFrac = runBacktest({ dates, prices, nAssets: n, targets }, fracPolicy);
+  const input = { dates, prices, nAssets: n, targets };
+  const fracText = "band_abs=0.05; band_rel=0.25; lot=0";
+  const frac = parsePolicy(fracText).policy;
+  const whole = parsePolicy("band_abs=0.05; band_rel=0.25; lot=1").policy;
+  const never = parsePolicy("band_abs=0.9; lot=0").policy;
+  const pf = runBacktest(input, frac);
+  const pw = runBacktest(input, whole, { initialValue: 1e8 });
   // Excel-shaped arguments: a header row of dates and tickers, then one row per day.
   const xDates: unknown[][] = [["Date"], ...Array.from(dates, (d) => [d])];
   const xPrices: unknown[][] = [Array.from({ length: n }, (_, i) => `A${i + 1}`)];
@@ -69,10 +70,14 @@ export function benchBacktest(T = 5040, n = 500): BenchRow[] {
   const xTargets = Array.from(targets, (x) => [x]);
   const rows: number[][] = xPrices.slice(1) as number[][];
   const h = Array.from(targets, (t) => Math.min(0.05, 0.25 * t));
+  const plain = Array.from(dates);
+  const ht = Array.from(targets);
   const out: BenchRow[] = [];
-  out.push(measure(`core runBacktest, ${T} days x ${n} assets, 5/25 bands, lot=1`, () => runBacktest({ dates, prices, nAssets: n, targets }, policy), { minRuns: 10, note }));
-  out.push(measure(`core runBacktest, ${T} days x ${n} assets, 5/25 bands, fractional`, () => runBacktest({ dates, prices, nAssets: n, targets }, fracPolicy), { minRuns: 10, note: `${probeFrac.rebalances} rebalances` }));
-  out.push(measure(`REBAL.BACKTEST end to end, ${T + 1} x ${n} any[][] with header`, () => backtestFn(xDates, xPrices, xTargets, policyText, null), { minRuns: 10 }));
-  out.push(measure(`bare day loop (mark, bands, rebalance to target), ${T} x ${n}`, () => bareLoop(Array.from(dates), rows, Array.from(targets), h, 1e6), { minRuns: 10 }));
+  const o = { minRuns: 10 };
+  out.push(measure(`core runBacktest, ${T} days x ${n} assets, 5/25 bands, fractional`, () => runBacktest(input, frac), { ...o, note: `${pf.rebalances} rebalances = ${pf.planCalls} planTrades calls` }));
+  out.push(measure(`core runBacktest, same, whole shares (lot=1), initial_value 1e8`, () => runBacktest(input, whole, { initialValue: 1e8 }), { ...o, note: `${pw.rebalances} rebalances, ${pw.planCalls} planTrades calls` }));
+  out.push(measure(`core runBacktest, day loop only (mark + band check, never breached)`, () => runBacktest(input, never), { ...o, note: "the floor without planTrades" }));
+  out.push(measure(`REBAL.BACKTEST end to end, ${T + 1} x ${n} any[][] with header, 5/25 fractional`, () => backtestFn(xDates, xPrices, xTargets, fracText, null), o));
+  out.push(measure(`bare day loop (mark, bands, rebalance to target), ${T} x ${n}`, () => bareLoop(plain, rows, ht, h, 1e6), { ...o, note: "no lots/costs/records/statistics" }));
   return out;
 }

@@ -1,17 +1,26 @@
 /**
- * `npm run bench`: every benchmark side by side in one run. Figures are recorded in BENCHMARKS.md.
- * Medians of repeated runs after warm-up; compare ratios within one run, not across machines.
+ * `npm run bench`: every benchmark side by side in one run; `npm run bench -- trades` (or optimize,
+ * backtest, cli) runs one group. Figures are recorded in BENCHMARKS.md. Medians of repeated runs
+ * after warm-up: compare ratios within one run, not across machines.
  */
-import { printTable } from "./harness";
-import { benchTrades } from "./trades";
+import { BenchRow, printTable } from "./harness";
+
+type Group = { name: string; title: string; load: () => Promise<() => BenchRow[] | Promise<BenchRow[]>> };
+
+const groups: Group[] = [
+  { name: "trades", title: "Trades: 10,000 holdings (foundation)", load: async () => (await import("./trades")).benchTrades },
+  { name: "optimize", title: "Estimators and optimizers", load: async () => (await import("./optimize")).benchOptimize },
+  { name: "backtest", title: "Backtests: 5,040 days x 500 assets", load: async () => (await import("./backtest")).benchBacktest },
+  { name: "cli", title: "Command line: batch of 10,000 accounts x 20 holdings", load: async () => (await import("./cli")).benchCli },
+];
 
 async function main(): Promise<void> {
   const only = process.argv[2];
   console.log(`# Rebal benchmarks — node ${process.version}, ${new Date().toISOString()}`);
-  if (!only || only === "trades") printTable("Trades (issue: foundation)", benchTrades());
-  if (!only || only === "optimize") {
-    const mod = await import("./optimize").catch(() => null);
-    if (mod && typeof mod.benchOptimize === "function") printTable("Estimators and optimizers", await mod.benchOptimize());
+  for (const g of groups) {
+    if (only && only !== g.name) continue;
+    const fn = await g.load();
+    printTable(g.title, await fn());
   }
 }
 

@@ -51,7 +51,7 @@ run(process.execPath, [webpackCli, "--mode", "development"]);
 
 if (process.platform === "win32" || process.platform === "darwin") {
   const cli = require.resolve("office-addin-debugging/cli.js");
-  run(process.execPath, [cli, "start", "manifest.xml"]);
+  run(process.execPath, [cli, "start", "manifest.xml", "desktop"]);
   process.exit(0);
 }
 

@@ -6,17 +6,25 @@
  *   is the cash target. The book is the assets plus cash.
  * - Destination per traded asset: `target`; `edge` (the nearest band edge, so an asset inside its
  *   band stays where it is); `midpoint` (halfway between target and edge). In one formula:
- *   d = clip(w, t - k*h, t + k*h) with k = 0, 1 or 1/2 and h the band half-width (bands.ts), then
- *   clipped to the asset's own [min_weight, max_weight] when given. Untraded assets keep w.
+ *   for a breached asset d = clip(w, t - k*h, t + k*h) with k = 0, 1 or 1/2 and h the band
+ *   half-width (bands.ts); with edge/midpoint an asset inside its band is not traded (so scope
+ *   `all` only matters for `target`). Then clipped to the asset's own [min_weight, max_weight] when
+ *   given. Untraded assets keep w.
  * - scope `all` trades every asset once the policy is due; `breached` only the assets outside their band.
  * - mode `buy_only` never sells (invests cash), `sell_only` never buys (raises cash).
  * - Cash after trades and costs stays at or above `cash_reserve * V` (never negative); no shorts
  *   unless `allow_short`; every trade is a whole multiple of the asset's lot (0 = fractional); trades
  *   worth less than `min_trade` are not made; costs are `cost_bps` of the traded value plus
  *   `cost_fixed` per trade, paid from cash.
+ * - Direction: an asset at or above its destination is never bought; an asset is sold only where
+ *   the continuous relaxation (step 1) sells it - to reach its destination, or to fund the others
+ *   when some destinations cannot be reached (a restricted overweight asset: the others absorb it)
+ *   - or when the cash starts below the reserve and must be raised.
  * - "Closest to the destination": among feasible books, the one minimising the squared distance
  *   F = sum_i (x_i - d_i)^2 + (c - d_c)^2 over asset weights x and cash weight c (both on the
- *   pre-trade V), with d_c = 1 - sum(d). Not naive truncation: the lot-rounded book is searched for.
+ *   pre-trade V), with d_c = max(1 - sum(d), cash_reserve). Not naive truncation: the lot-rounded
+ *   book is searched for (single moves for every book; for books up to 12 assets also every one-asset kick followed
+ *   by a descent, which covers the pair moves).
  *
  * Method (hand-written: no library solves this small mixed-integer problem as fast):
  * 1. Continuous relaxation, exactly: x_i = clip(d_i - mu, lo_i, hi_i), c = max(d_c - mu, reserve),
@@ -117,7 +125,7 @@ export function validateBook(book: Book, policy: Policy, label: (i: number) => s
   if (sumT > 1 + 1e-9) throw new RebalError(`targets sum to ${fmt(sumT)}, more than 1 (the rest of 1 is the cash target)`);
   let total = book.cash;
   for (let i = 0; i < n; i++) total += q[i] * p[i];
-  if (!(total > 0)) throw new RebalError(`the total value (holdings plus cash) must be positive, got ${fmt(total)}`);
+  if (!(total > 1e-9)) throw new RebalError(`the total value (holdings plus cash) must be positive (above 1e-9), got ${fmt(total)}`);
 }
 
 /** Computes the trades the policy prescribes for `book` now. */
@@ -153,29 +161,46 @@ export function planTrades(book: Book, policy: Policy, options: PlanOptions = {}
     return finishPlan(book, policy, V, w, d, h, breached, trades, reasons, decision);
   }
 
-  // Destination and box (in weights).
+  // Destination, and the box of allowed trades in shares (lot multiples) and in weights.
   const k = policy.destination === "target" ? 0 : policy.destination === "edge" ? 1 : 0.5;
+  const lots = new Float64Array(n);
+  const loQ = new Float64Array(n);
+  const hiQ = new Float64Array(n);
   const lo = new Float64Array(n);
   const hi = new Float64Array(n);
   const tradeable = new Uint8Array(n);
+  const belowReserve = book.cash < policy.cashReserve * V;
   for (let i = 0; i < n; i++) {
-    const canTrade = !(restricted && restricted[i]) && (policy.scope === "all" || breached[i] === 1);
-    if (canTrade) {
-      tradeable[i] = 1;
-      let di = Math.min(Math.max(w[i], t[i] - k * h[i]), t[i] + k * h[i]);
-      if (minW && !Number.isNaN(minW[i])) di = Math.max(di, minW[i]);
-      if (maxW && !Number.isNaN(maxW[i])) di = Math.min(di, maxW[i]);
-      d[i] = di;
-      lo[i] = policy.mode === "buy_only" ? w[i] : policy.allowShort ? -Infinity : 0;
-      hi[i] = policy.mode === "sell_only" ? w[i] : Infinity;
-    } else {
-      lo[i] = hi[i] = w[i];
+    const bookLot = book.lots ? book.lots[i] : NaN;
+    const L = Number.isNaN(bookLot) ? policy.lot : bookLot;
+    lots[i] = L;
+    // edge/midpoint move only breached assets (an asset inside its band is where it should be);
+    // with target, scope decides
+    const canTrade = !(restricted && restricted[i]) && (k === 0 && policy.scope === "all" ? true : breached[i] === 1);
+    if (!canTrade) { lo[i] = hi[i] = w[i]; continue; }
+    tradeable[i] = 1;
+    let di = k === 0 ? t[i] : Math.min(Math.max(w[i], t[i] - k * h[i]), t[i] + k * h[i]);
+    if (minW && !Number.isNaN(minW[i])) di = Math.max(di, minW[i]);
+    if (maxW && !Number.isNaN(maxW[i])) di = Math.min(di, maxW[i]);
+    d[i] = di;
+    let a = policy.mode === "buy_only" ? 0 : policy.allowShort ? -Infinity : -q[i];
+    let b = policy.mode === "sell_only" ? 0 : Infinity;
+    // Never buy an asset at or above its destination.
+    if (di <= w[i] + 1e-15) b = Math.min(b, 0);
+    if (L > 0) {
+      if (a !== -Infinity) a = Math.ceil(a / L - 1e-9) * L;
+      if (b !== Infinity) b = Math.floor(b / L + 1e-9) * L;
     }
+    loQ[i] = a;
+    hiQ[i] = b;
+    lo[i] = a === -Infinity ? -Infinity : w[i] + (a * p[i]) / V;
+    hi[i] = b === Infinity ? Infinity : w[i] + (b * p[i]) / V;
   }
   let sumD = 0;
   for (let i = 0; i < n; i++) sumD += d[i];
-  const dc = 1 - sumD;
   const reserve = policy.cashReserve;
+  // The cash destination: what the targets leave, but never below the reserve.
+  const dc = Math.max(1 - sumD, reserve);
   const bps = policy.costBps / 1e4;
   const fixed = policy.costFixed;
 
@@ -193,22 +218,18 @@ export function planTrades(book: Book, policy: Policy, options: PlanOptions = {}
     costEst = c2;
   }
 
-  // 2. Round to lots, apply min_trade and the share box.
-  const lots = new Float64Array(n);
-  const loQ = new Float64Array(n);
-  const hiQ = new Float64Array(n);
+  // Sales only where the relaxed book sells (to reach the destination, or to fund the others when
+  // some destinations cannot be reached), or when cash below the reserve must be raised: a trade
+  // never moves an asset away from where the closest feasible book puts it.
+  for (let i = 0; i < n; i++) {
+    if (tradeable[i] && !belowReserve && !(x[i] < w[i] - 1e-15)) { loQ[i] = Math.max(loQ[i], 0); lo[i] = Math.max(lo[i], w[i]); }
+  }
+
+  // 2. Round to the nearest lot multiple in the box, apply min_trade.
   const dust = 1e-10 * V;
   for (let i = 0; i < n; i++) {
-    const bookLot = book.lots ? book.lots[i] : NaN;
-    const L = Number.isNaN(bookLot) ? policy.lot : bookLot;
-    lots[i] = L;
-    if (!tradeable[i]) { loQ[i] = hiQ[i] = 0; continue; }
-    loQ[i] = lo[i] === -Infinity ? -Infinity : policy.mode === "buy_only" ? 0 : -q[i];
-    hiQ[i] = policy.mode === "sell_only" ? 0 : Infinity;
-    if (L > 0) {
-      loQ[i] = loQ[i] === -Infinity ? -Infinity : Math.ceil(loQ[i] / L - 1e-9) * L;
-      hiQ[i] = hiQ[i] === Infinity ? Infinity : Math.floor(hiQ[i] / L + 1e-9) * L;
-    }
+    if (!tradeable[i]) continue;
+    const L = lots[i];
     const raw = ((x[i] - w[i]) * V) / p[i];
     let dq = L > 0 ? Math.round(raw / L) * L : raw;
     dq = Math.min(Math.max(dq, loQ[i]), hiQ[i]);
@@ -226,13 +247,21 @@ export function planTrades(book: Book, policy: Policy, options: PlanOptions = {}
   search.run();
 
   // 4. Fractional trades to 1e-8 shares; then the cash reserve exactly, in currency.
-  for (let i = 0; i < n; i++) if (lots[i] === 0 && trades[i] !== 0) trades[i] = Math.round(trades[i] * 1e8) / 1e8;
-  enforceReserve(trades, p, lots, loQ, book.cash, reserve * V, bps, fixed);
-  // 5. No trade at all if that is feasible and at least as close.
+  for (let i = 0; i < n; i++) {
+    if (lots[i] !== 0 || trades[i] === 0) continue;
+    let v = Math.round(trades[i] * 1e8) / 1e8;
+    if (Math.abs(v) * p[i] < policy.minTrade) v = (Math.sign(v) * Math.ceil(Math.abs(trades[i]) * 1e8)) / 1e8; // stay above min_trade
+    trades[i] = Math.min(Math.max(v, loQ[i]), hiQ[i]);
+  }
+  enforceReserve(trades, p, lots, loQ, book.cash, reserve * V, bps, fixed, policy.minTrade);
+  // 5. No trade at all if that is feasible and at least as close (exact objective and cash).
   const cash0 = book.cash / V;
-  let f0 = (cash0 - dc) ** 2;
-  for (let i = 0; i < n; i++) f0 += (w[i] - d[i]) ** 2;
-  if (cash0 >= reserve - 1e-12 && f0 <= search.objective() + 1e-15) trades.fill(0);
+  const f0 = objectiveOf(new Float64Array(n), q, p, d, dc, V, book.cash, bps, fixed);
+  const f1 = objectiveOf(trades, q, p, d, dc, V, book.cash, bps, fixed);
+  const cash1 = cashAfterTrades(trades, p, book.cash, bps, fixed);
+  const feasible0 = cash0 >= reserve;
+  const feasible1 = cash1 >= reserve * V && cash1 >= 0;
+  if ((feasible0 && (!feasible1 || f0 <= f1 * (1 + 1e-15))) || (!feasible0 && !feasible1 && cash1 < book.cash)) trades.fill(0);
 
   for (let i = 0; i < n; i++) {
     const wanted = Math.abs(x[i] - w[i]) * V > dust || Math.abs(d[i] - w[i]) * V > dust;
@@ -249,6 +278,13 @@ export function planTrades(book: Book, policy: Policy, options: PlanOptions = {}
   return finishPlan(book, policy, V, w, d, h, breached, trades, reasons, decision);
 }
 
+/** The objective F of trades (module header), on the pre-trade total V. */
+function objectiveOf(trades: Float64Array, q: Float64Array, p: Float64Array, d: Float64Array, dc: number, V: number, cash: number, bps: number, fixed: number): number {
+  let f = 0;
+  for (let i = 0; i < q.length; i++) f += (((q[i] + trades[i]) * p[i]) / V - d[i]) ** 2;
+  return f + (cashAfterTrades(trades, p, cash, bps, fixed) / V - dc) ** 2;
+}
+
 /** Cash after trades and costs, in currency. */
 function cashAfterTrades(trades: Float64Array, p: Float64Array, cash: number, bps: number, fixed: number): number {
   let c = cash;
@@ -260,7 +296,7 @@ function cashAfterTrades(trades: Float64Array, p: Float64Array, cash: number, bp
  * Makes sure the cash after trades and costs is at least `floor` in currency, whatever rounding did:
  * trims the largest buys (fractional ones by the exact shortfall, lot ones a lot at a time).
  */
-function enforceReserve(trades: Float64Array, p: Float64Array, lots: Float64Array, loQ: Float64Array, cash: number, floor: number, bps: number, fixed: number): void {
+function enforceReserve(trades: Float64Array, p: Float64Array, lots: Float64Array, loQ: Float64Array, cash: number, floor: number, bps: number, fixed: number, minTrade: number): void {
   for (let guard = 0; guard < 4 * trades.length + 10; guard++) {
     const deficit = floor - cashAfterTrades(trades, p, cash, bps, fixed);
     if (deficit <= 0) return;
@@ -268,11 +304,12 @@ function enforceReserve(trades: Float64Array, p: Float64Array, lots: Float64Arra
     for (let i = 0; i < trades.length; i++) if (trades[i] > 0 && (best < 0 || trades[i] * p[i] > trades[best] * p[best])) best = i;
     if (best < 0) return; // no buy left to trim: the reserve cannot be restored by trimming
     const L = lots[best];
-    if (L > 0) trades[best] -= L;
+    if (L > 0) trades[best] -= Math.max(1, Math.ceil(deficit / (L * p[best] * (1 + bps)) - 1e-12)) * L;
     else {
       const cut = (deficit / (p[best] * (1 + bps))) * (1 + 1e-9) + 1e-8;
       trades[best] = Math.max(0, Math.floor((trades[best] - cut) * 1e8) / 1e8);
     }
+    if (trades[best] < 0 || trades[best] * p[best] < minTrade) trades[best] = 0; // never a sale, never under min_trade
     if (trades[best] < loQ[best]) trades[best] = Math.max(loQ[best], 0);
   }
 }
@@ -399,34 +436,47 @@ class LocalSearch {
    * Candidate new trades for asset i into this.cand (count returned): one lot either way (jumping
    * over the min_trade gap), or for fractional assets the exact 1-D optimum and a cash-restoring move.
    */
-  private readonly cand = new Float64Array(4);
+  private readonly cand = new Float64Array(8);
   private candidates(i: number): number {
     let m = 0;
     const L = this.lots[i];
     const v = this.dq[i];
     const p = this.p[i];
+    const push = (nv: number): void => {
+      if (L > 0) nv = Math.round(nv / L) * L;
+      if (Math.abs(nv) * p <= 1e-12 * this.V) nv = 0;
+      nv = Math.min(Math.max(nv, this.loQ[i]), this.hiQ[i]);
+      if (nv !== 0 && Math.abs(nv) * p < this.minTrade * (1 - 1e-12)) {
+        // inside the min_trade gap: either no trade, or the smallest allowed trade that way
+        const mt = minimalTrade(L, p, this.minTrade, Math.sign(nv), this.loQ[i], this.hiQ[i]);
+        if (v !== 0 && m < 8) this.cand[m++] = 0;
+        nv = mt;
+      }
+      if (nv === v || !this.allowed(i, nv) || m >= 8) return;
+      for (let k = 0; k < m; k++) if (this.cand[k] === nv) return;
+      this.cand[m++] = nv;
+    };
+    // the exact 1-D minimiser of (e + a)^2 + (s - a)^2 ignoring costs: a = (s - e) / 2 (in weight)
+    const s = this.c - this.dc;
+    const jump = (((s - this.e[i]) / 2) * this.V) / p;
+    // a buy is limited by the cash above the reserve (costs included)
+    const room = this.c > this.reserve ? (((this.c - this.reserve) * this.V) / (p * (1 + this.bps)) - (v === 0 ? this.fixed / p : 0)) : 0;
     if (L > 0) {
-      for (let sgn = 1; sgn >= -1; sgn -= 2) {
-        let nv = v + sgn * L;
-        if (Math.abs(nv) < 1e-9 * L) nv = 0;
-        if (nv !== 0 && Math.abs(nv) * p < this.minTrade * (1 - 1e-12)) {
-          // inside the min_trade gap: from no trade jump to the smallest allowed trade; toward zero go to 0
-          nv = v === 0 ? minimalTrade(L, p, this.minTrade, sgn, this.loQ[i], this.hiQ[i]) : Math.sign(v) === sgn ? minimalTrade(L, p, this.minTrade, sgn, this.loQ[i], this.hiQ[i]) : 0;
-        }
-        if (nv !== v && this.allowed(i, nv)) this.cand[m++] = nv;
-      }
+      push(v + L);
+      push(v - L);
+      const kLots = Math.round(jump / L);
+      if (kLots > 1 || kLots < -1) { push(v + kLots * L); push(v + (kLots - Math.sign(kLots)) * L); }
+      const kRoom = Math.floor(room / L + 1e-12);
+      if (jump > 0 && kRoom >= 1 && kRoom < kLots) push(v + kRoom * L);
     } else {
-      // exact minimiser of (e + a)^2 + (s - a)^2 ignoring costs: a = (s - e) / 2
-      const s = this.c - this.dc;
-      const a = (s - this.e[i]) / 2;
-      const nv = Math.min(Math.max(v + (a * this.V) / p, this.loQ[i]), this.hiQ[i]);
-      if (Math.abs(nv - v) * p > 1e-12 * this.V && this.allowed(i, nv)) this.cand[m++] = nv;
-      if (this.c < this.reserve) {
-        const need = ((this.reserve - this.c) * this.V) / (p * (1 - this.bps)) + (v === 0 ? this.fixed / p : 0);
-        const r = Math.min(Math.max(v - need * (1 + 1e-12), this.loQ[i]), this.hiQ[i]);
-        if (r !== v && this.allowed(i, r)) this.cand[m++] = r;
-        if (v > 0 && this.allowed(i, 0)) this.cand[m++] = 0;
-      }
+      push(v + jump);
+      if (jump > 0 && room > 0 && room < jump) push(v + room * (1 - 1e-12));
+    }
+    if (this.c < this.reserve) {
+      // cover the whole cash shortfall with this asset alone, if it can
+      const need = ((this.reserve - this.c) * this.V) / (p * (1 - this.bps)) + (v === 0 ? this.fixed / p : 0);
+      push(v - (L > 0 ? Math.ceil(need / L - 1e-12) * L : need * (1 + 1e-12)));
+      if (v > 0) push(0);
     }
     return m;
   }
@@ -440,28 +490,96 @@ class LocalSearch {
 
   /** Could a move of asset i improve F at all? |e_i - s| must exceed the size of its smallest step. */
   private mayImprove(i: number): boolean {
+    if (i === this.frozen) return false;
     if (this.lots[i] === 0) return true;
     const step = (this.lots[i] * this.p[i]) / this.V;
     return Math.abs(this.e[i] - (this.c - this.dc)) > step * (1 - 1e-9) || this.minTrade > 0;
   }
 
   run(): void {
+    this.descend(this.n <= KICK_SEARCH_MAX);
+    if (this.n <= ENUMERATE_MAX) this.enumerateSmall();
+  }
+
+  /**
+   * Tiny books (up to 4 assets): around the local optimum, every combination of up to K lots either
+   * way for all assets but one, the remaining asset set to its best candidate (its exact 1-D optimum,
+   * the most the cash allows, or what covers the reserve). Catches the multi-asset moves the descent
+   * and kicks miss, at a cost of a few thousand evaluations.
+   */
+  private enumerateSmall(): void {
     const n = this.n;
-    const tolF = 1e-18;
+    const base = Float64Array.from(this.dq);
+    const K = n === 1 ? 0 : n === 2 ? 60 : n === 3 ? 12 : 5;
+    const feasibleStart = this.c >= this.reserve - 1e-13;
+    const startC = this.c;
+    let bestF = this.objective() - Math.max(1e-30, 1e-12 * this.objective());
+    let best: Float64Array | null = null;
+    const offs = new Int32Array(n);
+    const reset = (): void => { for (let i = 0; i < n; i++) if (this.dq[i] !== base[i]) this.apply(i, base[i]); };
+    for (let free = 0; free < n; free++) {
+      const others = [...Array(n).keys()].filter((i) => i !== free);
+      offs.fill(-K);
+      for (;;) {
+        reset();
+        let valid = true;
+        for (const i of others) {
+          const L = this.lots[i];
+          const step = L > 0 ? L : 0;
+          if (step === 0 && offs[i] !== 0) { valid = false; break; }
+          const v = base[i] + offs[i] * step;
+          if (v !== this.dq[i]) {
+            if (!this.allowed(i, v)) { valid = false; break; }
+            this.apply(i, v);
+          }
+        }
+        if (valid) {
+          const m = this.candidates(free);
+          const cf = Array.from(this.cand.subarray(0, m));
+          cf.push(this.dq[free]);
+          for (const v of cf) {
+            this.delta(free, v);
+            const cash = this.c + this.dcash;
+            if (feasibleStart ? cash < this.reserve - 1e-13 : cash < startC) continue;
+            const f = this.objective() + this.df;
+            if (f < bestF) {
+              bestF = f;
+              best = Float64Array.from(this.dq);
+              best[free] = v;
+            }
+          }
+        }
+        let k = 0;
+        while (k < others.length && ++offs[others[k]] > K) { offs[others[k]] = -K; k++; }
+        if (k === others.length) break;
+      }
+    }
+    reset();
+    if (best) for (let i = 0; i < n; i++) if (best[i] !== this.dq[i]) this.apply(i, best[i]);
+  }
+
+  /** Phase A (restore the reserve) then Phase B (improving moves); with kicks, also multi-asset moves. */
+  private descend(kicks: boolean): void {
+    const n = this.n;
     const maxIter = 4 * n + 100;
     // Phase A: restore the cash reserve with the moves that cost the least objective per unit of cash.
-    for (let iter = 0; this.c < this.reserve - 1e-13 && iter < maxIter; iter++) {
+    // Each move raises the cash strictly, so this ends; the cap only guards against pathological input.
+    const capA = this.frozen >= 0 ? 2 * n + 10 : 100 * n + 10000; // short repairs after a kick
+    for (let iter = 0; this.c < this.reserve - 1e-13 && iter < capA; iter++) {
       let best = -1;
       let bestV = 0;
       let bestScore = Infinity;
+      let bestGain = 0;
       for (let i = 0; i < n; i++) {
+        if (i === this.frozen) continue;
         const m = this.candidates(i);
         for (let k = 0; k < m; k++) {
           const v = this.cand[k];
           this.delta(i, v);
           if (this.dcash <= 0) continue;
           const score = this.df / Math.min(this.dcash, this.reserve - this.c);
-          if (score < bestScore) { bestScore = score; best = i; bestV = v; }
+          // ties go to the move that covers more of the shortfall
+          if (score < bestScore - 1e-12 * Math.abs(bestScore) || (score <= bestScore + 1e-12 * Math.abs(bestScore) && this.dcash > bestGain)) { bestScore = score; best = i; bestV = v; bestGain = this.dcash; }
         }
       }
       if (best < 0) break; // nothing can raise cash (buy_only, restricted): leave it
@@ -475,7 +593,8 @@ class LocalSearch {
     const gain = new Float64Array(n);
     const newV = new Float64Array(n);
     const heap = new Int32Array(n);
-    const ok = (): boolean => (feasible ? this.c + this.dcash >= this.reserve - 1e-13 : this.dcash >= 0) && this.df < -tolF;
+    // A move must improve F by more than rounding noise relative to its own size (ties keep the book).
+    const ok = (): boolean => (feasible ? this.c + this.dcash >= this.reserve - 1e-13 : this.dcash >= 0) && this.df < -1e-9 * this.dcash * this.dcash - 1e-30;
     const less = (u: number, v: number): boolean => gain[u] < gain[v];
     const siftDown = (k: number, size: number): void => {
       for (;;) {
@@ -501,7 +620,10 @@ class LocalSearch {
         }
         if (!Number.isNaN(bv)) { gain[i] = bestDf; newV[i] = bv; heap[size++] = i; }
       }
-      if (size === 0) break;
+      if (size === 0) {
+        if (!kicks || !this.kick(feasible)) break;
+        continue;
+      }
       for (let k = (size >> 1) - 1; k >= 0; k--) siftDown(k, size);
       let applied = 0;
       let misses = 0;
@@ -515,10 +637,54 @@ class LocalSearch {
         applied++;
         misses = 0;
       }
-      if (applied === 0) break;
+      if (applied === 0) {
+        if (!kicks || !this.kick(feasible)) break;
+      }
     }
   }
+
+  /**
+   * Small books: multi-asset moves that single moves cannot reach (a sale funding a buy, trades
+   * crossing min_trade together, a lot freed to buy elsewhere). Each candidate move of each asset is
+   * applied as a "kick", followed by a full single-move descent; the best end state is kept if it
+   * beats the current book. This covers every pair move and the chains that follow from one.
+   */
+  private frozen = -1;
+  private kicksLeft = MAX_KICKS;
+  private kick(feasible: boolean): boolean {
+    if (this.kicksLeft-- <= 0) return false;
+    const n = this.n;
+    const f0 = this.objective();
+    const saveDq = Float64Array.from(this.dq);
+    const saveE = Float64Array.from(this.e);
+    const saveC = this.c;
+    let bestF = f0 - Math.max(1e-30, 1e-12 * f0);
+    let bestDq: Float64Array | null = null;
+    const cj = new Float64Array(8);
+    for (let j = 0; j < n; j++) {
+      const mj = this.candidates(j);
+      cj.set(this.cand.subarray(0, mj));
+      for (let b = 0; b < mj; b++) {
+        this.apply(j, cj[b]);
+        this.frozen = j; // the kicked asset stays put while the others adjust
+        this.descend(false);
+        this.frozen = -1;
+        const f = this.objective();
+        if ((feasible ? this.c >= this.reserve - 1e-13 : this.c >= saveC) && f < bestF) { bestF = f; bestDq = Float64Array.from(this.dq); }
+        this.dq.set(saveDq); this.e.set(saveE); this.c = saveC;
+      }
+    }
+    if (!bestDq) return false;
+    for (let i = 0; i < n; i++) if (bestDq[i] !== this.dq[i]) this.apply(i, bestDq[i]);
+    return true;
+  }
 }
+
+/** Books up to this many assets also get the multi-asset (kick) search, at most MAX_KICKS times. */
+const KICK_SEARCH_MAX = 12;
+const MAX_KICKS = 8;
+/** Books up to this many assets also get the windowed enumeration. */
+const ENUMERATE_MAX = 4;
 
 function finishPlan(book: Book, policy: Policy, V: number, w: Float64Array, d: Float64Array, h: Float64Array, breached: Uint8Array, trades: Float64Array, reasons: Uint8Array, decision: Decision): TradePlan {
   const { quantities: q, prices: p } = book;

@@ -13,42 +13,12 @@
  * No maths here: parsing and shaping only.
  */
 import { RebalError } from "../core/errors";
+import { Cell, isBlank, matrixArg, numberCell } from "../core/cells";
+
+export { isBlank, matrixArg, numberCell };
 
 export type Orientation = "column" | "row";
-export type Cell = unknown;
-
-export const isBlank = (v: Cell): boolean => v === null || v === undefined || (typeof v === "string" && v.trim() === "");
-
-/** Normalises a range argument to a non-empty rectangular 2-D array. */
-export function matrixArg(value: unknown, arg: string): Cell[][] {
-  if (!Array.isArray(value)) return [[value]];
-  if (value.length === 0) throw new RebalError(`${arg} is empty`);
-  if (!Array.isArray(value[0])) return [value as Cell[]];
-  const rows = value as Cell[][];
-  const width = rows[0].length;
-  if (width === 0) throw new RebalError(`${arg} is empty`);
-  for (let r = 0; r < rows.length; r++) {
-    if (!Array.isArray(rows[r]) || rows[r].length !== width) throw new RebalError(`${arg}: row ${r + 1} does not have ${width} cells`);
-  }
-  return rows;
-}
-
-/** Reads a number from a cell: numbers, numeric text ("1,234.5", "5%"); TRUE/FALSE and other text are errors. */
-export function numberCell(v: Cell, where: string): number {
-  if (typeof v === "number") {
-    if (!Number.isFinite(v)) throw new RebalError(`${where} is not a finite number`);
-    return v;
-  }
-  if (typeof v === "string") {
-    const s = v.trim().replace(/,/g, "");
-    const x = s.endsWith("%") ? Number(s.slice(0, -1)) / 100 : Number(s);
-    if (s !== "" && Number.isFinite(x)) return x;
-    throw new RebalError(`${where}: "${v.length > 40 ? v.slice(0, 40) + "…" : v}" is not a number`);
-  }
-  if (typeof v === "boolean") throw new RebalError(`${where}: ${v ? "TRUE" : "FALSE"} is not a number`);
-  if (isBlank(v)) throw new RebalError(`${where} is blank`);
-  throw new RebalError(`${where} is not a number`);
-}
+export type { Cell };
 
 export interface VectorArg {
   cells: Cell[];

@@ -13,7 +13,7 @@ import { bandsFn, checkFn, driftFn, nextDateFn, tradesFn, tradeSheetFn, weightsF
 /**
  * Weights of values: each value divided by their sum.
  * @customfunction WEIGHTS
- * @helpurl https://rebal.example.com/docs/formulas.html#weights
+ * @helpurl https://localhost:3000/formulas.html#weights
  * @param values Market values, a column or a row (blank cells are errors, not zeros).
  * @returns The weights, in the orientation of values.
  */
@@ -24,32 +24,32 @@ export function weights(values: any[][]): any[][] {
 /**
  * Drift of each asset's weight from its target: w - t (measure=abs) or (w - t) / t (measure=rel).
  * @customfunction DRIFT
- * @helpurl https://rebal.example.com/docs/formulas.html#drift
+ * @helpurl https://localhost:3000/formulas.html#drift
  * @param values Market values of the holdings, a column or a row.
  * @param targets Target weights, same length as values.
  * @param [options] Optional "measure=abs|rel; cash=N" as text or a key | value range. cash adds to the total.
  * @returns Drift per asset, in the orientation of values.
  */
-export function drift(values: any[][], targets: any[][], options?: any): any[][] {
+export function drift(values: any[][], targets: any[][], options?: any[][]): any[][] {
   return excelCall("DRIFT", () => driftFn(values, targets, options));
 }
 
 /**
  * Lower and upper weight bound of each asset under the policy's bands (band_abs, band_rel, or both: the 5/25 rule).
  * @customfunction BANDS
- * @helpurl https://rebal.example.com/docs/formulas.html#bands
+ * @helpurl https://localhost:3000/formulas.html#bands
  * @param targets Target weights, a column or a row.
  * @param [policy] Policy as "band_abs=0.05; band_rel=0.25" text, a key | value range or a stored policy name range.
  * @returns An n x 2 table: lower bound, upper bound.
  */
-export function bands(targets: any[][], policy?: any): any[][] {
+export function bands(targets: any[][], policy?: any[][]): any[][] {
   return excelCall("BANDS", () => bandsFn(targets, policy));
 }
 
 /**
  * TRUE when the policy says to rebalance now (band breached, calendar date reached, or both for hybrid).
  * @customfunction CHECK
- * @helpurl https://rebal.example.com/docs/formulas.html#check
+ * @helpurl https://localhost:3000/formulas.html#check
  * @param values Market values of the holdings.
  * @param targets Target weights, same length as values.
  * @param [policy] Policy (trigger, bands, frequency...) as text or a key | value range; may add cash=N.
@@ -57,27 +57,27 @@ export function bands(targets: any[][], policy?: any): any[][] {
  * @param [last_rebalance] Date of the last rebalance (blank: never rebalanced).
  * @returns TRUE if a rebalance is due.
  */
-export function check(values: any[][], targets: any[][], policy?: any, asof?: any, last_rebalance?: any): boolean {
+export function check(values: any[][], targets: any[][], policy?: any[][], asof?: any, last_rebalance?: any): boolean {
   return excelCall("CHECK", () => checkFn(values, targets, policy, asof, last_rebalance));
 }
 
 /**
  * Next scheduled calendar rebalance date: the first weekday (anchor=start) or last weekday (anchor=end) of the next period.
  * @customfunction NEXTDATE
- * @helpurl https://rebal.example.com/docs/formulas.html#nextdate
+ * @helpurl https://localhost:3000/formulas.html#nextdate
  * @param last_rebalance Date of the last rebalance (blank: use asof).
  * @param frequency_or_policy daily, weekly, monthly, quarterly, semiannual or annual; or a policy with a frequency.
  * @param [asof] When last_rebalance is blank: the first scheduled date on or after this date.
  * @returns An Excel date (format the cell as a date).
  */
-export function nextdate(last_rebalance: any, frequency_or_policy: any, asof?: any): number {
+export function nextdate(last_rebalance: any, frequency_or_policy: any[][], asof?: any): number {
   return excelCall("NEXTDATE", () => nextDateFn(last_rebalance, frequency_or_policy, asof));
 }
 
 /**
  * Trades that bring the holdings back to policy: signed quantity per row (+ buy, - sell, 0 none), respecting cash, lots, minimum trade, costs and buy-only/sell-only modes.
  * @customfunction TRADES
- * @helpurl https://rebal.example.com/docs/formulas.html#trades
+ * @helpurl https://localhost:3000/formulas.html#trades
  * @param quantities Quantities held, a column or a row.
  * @param prices Prices, same length (positive).
  * @param targets Target weights of the total value (holdings plus cash); may sum to less than 1.
@@ -85,20 +85,20 @@ export function nextdate(last_rebalance: any, frequency_or_policy: any, asof?: a
  * @param [policy] Policy as "band_abs=0.05; lot=1; mode=buy_only" text, a key | value range or a stored policy name.
  * @returns Signed trade quantities, in the orientation of quantities.
  */
-export function trades(quantities: any[][], prices: any[][], targets: any[][], cash?: any, policy?: any): any[][] {
+export function trades(quantities: any[][], prices: any[][], targets: any[][], cash?: any, policy?: any[][]): any[][] {
   return excelCall("TRADES", () => tradesFn(quantities, prices, targets, cash, policy));
 }
 
 /**
  * A trade table from a holdings range with a header row (asset, quantity, price, target; optional lot, restricted, min_weight, max_weight).
  * @customfunction TRADESHEET
- * @helpurl https://rebal.example.com/docs/formulas.html#tradesheet
+ * @helpurl https://localhost:3000/formulas.html#tradesheet
  * @param holdings Holdings range including its header row.
  * @param [cash] Cash available (blank: 0).
  * @param [policy] Policy as text, a key | value range or a stored policy name.
  * @returns A table: asset, side, trade, price, value, weight before, target, weight after, cost, reason; then CASH and TOTAL rows.
  */
-export function tradesheet(holdings: any[][], cash?: any, policy?: any): any[][] {
+export function tradesheet(holdings: any[][], cash?: any, policy?: any[][]): any[][] {
   return excelCall("TRADESHEET", () => tradeSheetFn(holdings, cash, policy));
 }
 
@@ -108,34 +108,34 @@ import { allocateFn, covFn, frontierFn, optimizeFn, performanceFn, returnsFn } f
 /**
  * Annualised expected returns from prices (PyPortfolioOpt conventions): mean (compounded, default), arith, ema or capm.
  * @customfunction RETURNS
- * @helpurl https://rebal.example.com/docs/formulas.html#returns
+ * @helpurl https://localhost:3000/formulas.html#returns
  * @param prices Prices: one row per date (oldest first), one column per asset; a first row of text is a header; blank cells are missing.
  * @param [method] mean (default), arith, ema or capm.
  * @param [options] Options as text or a key | value range: frequency (252), span (500, ema), risk_free_rate (capm), compounding (TRUE), returns_data (FALSE).
  * @param [benchmark] capm only: benchmark prices, a column aligned with the prices rows (blank: the cross-sectional mean return).
  * @returns A 1 x N row of expected returns.
  */
-export function returns(prices: any[][], method?: any, options?: any, benchmark?: any[][]): any[][] {
+export function returns(prices: any[][], method?: any, options?: any[][], benchmark?: any[][]): any[][] {
   return excelCall("RETURNS", () => returnsFn(prices, method, options, benchmark));
 }
 
 /**
  * Annualised covariance matrix from prices: sample (pairwise complete, default), semi, exp, ledoit_wolf, ledoit_wolf_single_factor, ledoit_wolf_constant_correlation or oas.
  * @customfunction COV
- * @helpurl https://rebal.example.com/docs/formulas.html#cov
+ * @helpurl https://localhost:3000/formulas.html#cov
  * @param prices Prices: one row per date (oldest first), one column per asset; a first row of text is a header; blank cells are missing.
  * @param [method] sample (default), semi, exp, ledoit_wolf, ledoit_wolf_single_factor, ledoit_wolf_constant_correlation, oas.
  * @param [options] Options as text or a key | value range: frequency (252), span (180, exp), benchmark (semi, per period), returns_data (FALSE), fix_psd (TRUE).
  * @returns An N x N covariance matrix.
  */
-export function cov(prices: any[][], method?: any, options?: any): any[][] {
+export function cov(prices: any[][], method?: any, options?: any[][]): any[][] {
   return excelCall("COV", () => covFn(prices, method, options));
 }
 
 /**
  * Optimal portfolio weights: min_volatility (default), max_sharpe, efficient_return, efficient_risk, max_utility, risk_parity, hrp, inverse_variance or equal.
  * @customfunction OPTIMIZE
- * @helpurl https://rebal.example.com/docs/formulas.html#optimize
+ * @helpurl https://localhost:3000/formulas.html#optimize
  * @param expected_returns Expected returns, a row or a column (may be blank for min_volatility, risk_parity, hrp, inverse_variance, equal).
  * @param cov Covariance matrix, N x N (a header row of names is allowed).
  * @param [objective] min_volatility (default), max_sharpe, efficient_return, efficient_risk, max_utility, risk_parity, hrp, inverse_variance, equal.
@@ -144,14 +144,14 @@ export function cov(prices: any[][], method?: any, options?: any): any[][] {
  * @param [upper] Per-asset upper bounds (override max_weight; blank cells use it).
  * @returns N weights, in the orientation of expected_returns (a column when blank).
  */
-export function optimize(expected_returns: any[][], cov: any[][], objective?: any, options?: any, lower?: any[][], upper?: any[][]): any[][] {
+export function optimize(expected_returns: any[][], cov: any[][], objective?: any, options?: any[][], lower?: any[][], upper?: any[][]): any[][] {
   return excelCall("OPTIMIZE", () => optimizeFn(expected_returns, cov, objective, options, lower, upper));
 }
 
 /**
  * Expected return, volatility and Sharpe ratio of a portfolio.
  * @customfunction PERFORMANCE
- * @helpurl https://rebal.example.com/docs/formulas.html#performance
+ * @helpurl https://localhost:3000/formulas.html#performance
  * @param weights Portfolio weights, a row or a column.
  * @param expected_returns Expected returns, same assets.
  * @param cov Covariance matrix, N x N.
@@ -165,28 +165,28 @@ export function performance(weights: any[][], expected_returns: any[][], cov: an
 /**
  * Points on the efficient frontier, from the minimum-volatility portfolio to the maximum return.
  * @customfunction FRONTIER
- * @helpurl https://rebal.example.com/docs/formulas.html#frontier
+ * @helpurl https://localhost:3000/formulas.html#frontier
  * @param expected_returns Expected returns, a row or a column.
  * @param cov Covariance matrix, N x N.
  * @param [points] Number of points (blank: 20).
  * @param [options] Options as text or a key | value range: risk_free_rate, min_weight, max_weight, gamma.
  * @returns One row per point: return, volatility, Sharpe, then the N weights.
  */
-export function frontier(expected_returns: any[][], cov: any[][], points?: any, options?: any): any[][] {
+export function frontier(expected_returns: any[][], cov: any[][], points?: any, options?: any[][]): any[][] {
   return excelCall("FRONTIER", () => frontierFn(expected_returns, cov, points, options));
 }
 
 /**
  * Whole-lot quantities that best realise target weights with a given amount of money (PyPortfolioOpt discrete allocation).
  * @customfunction ALLOCATE
- * @helpurl https://rebal.example.com/docs/formulas.html#allocate
+ * @helpurl https://localhost:3000/formulas.html#allocate
  * @param weights Target weights, a row or a column (long only).
  * @param prices Prices, same length.
  * @param total_value Money to invest.
  * @param [options] Options as text or a key | value range: method (greedy default, or lp: exact integer program with HiGHS), lot (1).
  * @returns Quantities per asset, in the orientation of weights.
  */
-export async function allocate(weights: any[][], prices: any[][], total_value: any, options?: any): Promise<any[][]> {
+export async function allocate(weights: any[][], prices: any[][], total_value: any, options?: any[][]): Promise<any[][]> {
   return excelCallAsync("ALLOCATE", () => allocateFn(weights, prices, total_value, options));
 }
 
@@ -196,7 +196,7 @@ import { backtestFn, equityFn, statsFn } from "./backtest";
 /**
  * Backtests a rebalancing policy on a price history: return, risk, drawdown, turnover, costs and number of rebalances, as a metric | value table.
  * @customfunction BACKTEST
- * @helpurl https://rebal.example.com/docs/formulas.html#backtest
+ * @helpurl https://localhost:3000/formulas.html#backtest
  * @param dates Dates (Excel dates), a column, oldest first; a first row of text is a header.
  * @param prices Prices: one row per date, one column per asset; a first row of text (tickers) is a header; blank cells are missing prices.
  * @param targets Target weights, one per price column; may sum to less than 1 (the rest is cash).
@@ -204,14 +204,14 @@ import { backtestFn, equityFn, statsFn } from "./backtest";
  * @param [options] Options as text or a key | value range: initial_value (1000000), frequency (252), risk_free_rate (0), contribution, contribution_frequency (monthly).
  * @returns A 2-column table: total_return, cagr, volatility, sharpe, sortino, max_drawdown, calmar, turnover, rebalances, costs, final_value and more.
  */
-export function backtest(dates: any[][], prices: any[][], targets: any[][], policy?: any, options?: any): any[][] {
+export function backtest(dates: any[][], prices: any[][], targets: any[][], policy?: any[][], options?: any[][]): any[][] {
   return excelCall("BACKTEST", () => backtestFn(dates, prices, targets, policy, options));
 }
 
 /**
  * Portfolio value of a backtested rebalancing policy on each date, for charts.
  * @customfunction EQUITY
- * @helpurl https://rebal.example.com/docs/formulas.html#equity
+ * @helpurl https://localhost:3000/formulas.html#equity
  * @param dates Dates (Excel dates), a column, oldest first; a first row of text is a header.
  * @param prices Prices: one row per date, one column per asset; a first row of text (tickers) is a header; blank cells are missing prices.
  * @param targets Target weights, one per price column; may sum to less than 1 (the rest is cash).
@@ -219,19 +219,19 @@ export function backtest(dates: any[][], prices: any[][], targets: any[][], poli
  * @param [options] Options as text or a key | value range: initial_value (1000000), contribution, contribution_frequency (monthly).
  * @returns A table with one row per date: date, portfolio value after the day's trades and costs.
  */
-export function equity(dates: any[][], prices: any[][], targets: any[][], policy?: any, options?: any): any[][] {
+export function equity(dates: any[][], prices: any[][], targets: any[][], policy?: any[][], options?: any[][]): any[][] {
   return excelCall("EQUITY", () => equityFn(dates, prices, targets, policy, options));
 }
 
 /**
  * Performance statistics of a value series: total_return, cagr, volatility, sharpe, sortino, max_drawdown, calmar.
  * @customfunction STATS
- * @helpurl https://rebal.example.com/docs/formulas.html#stats
+ * @helpurl https://localhost:3000/formulas.html#stats
  * @param dates Dates (Excel dates), a column, oldest first; a first row of text is a header.
  * @param values Values (prices or portfolio values, positive), same length as dates; a first row of text is a header.
  * @param [options] Options as text or a key | value range: frequency (252 periods per year), risk_free_rate (0, annual).
  * @returns A 2-column table: metric name, value.
  */
-export function stats(dates: any[][], values: any[][], options?: any): any[][] {
+export function stats(dates: any[][], values: any[][], options?: any[][]): any[][] {
   return excelCall("STATS", () => statsFn(dates, values, options));
 }

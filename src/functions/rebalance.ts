@@ -12,7 +12,7 @@ import { valueAsChoice, valueAsNumber } from "../core/keyvalues";
 import { FREQUENCIES, Frequency, parsePolicy, Policy } from "../core/policy";
 import { Book, describeReason, planTrades } from "../core/trades";
 import { weights } from "../core/weights";
-import { readHoldings } from "./holdings";
+import { readHoldings } from "../core/holdings";
 import { at, divisionByZero, keyValueArg, numbersArg, optionalNumber, optionalScalar, sameLength, shapeVector } from "./args";
 
 type Out = (number | string | boolean | Error)[][];
@@ -43,7 +43,10 @@ export function driftFn(values: unknown, targets: unknown, options: unknown): Ou
   }
   const { v, t, w } = valuesAndTargets(values, targets, cash);
   const d = drift(w, t.values, measure);
-  const cells: (number | Error)[] = Array.from(d, (x, i) => (Number.isNaN(x) ? divisionByZero(`relative drift is undefined: ${at("targets", t.vec, i)} is 0`) : x));
+  const cells: (number | Error)[] = Array.from(d, (x, i) =>
+    Number.isNaN(x) ? divisionByZero(`relative drift is undefined: ${at("targets", t.vec, i)} is 0`)
+    : !Number.isFinite(x) ? divisionByZero(`relative drift is too large to show: ${at("targets", t.vec, i)} (${t.values[i]}) is too close to 0`)
+    : x);
   return shapeVector(cells as never, v.orientation) as Out;
 }
 

@@ -1,27 +1,10 @@
 /**
- * Rebal task pane (minimal placeholder until the React pane): shows the add-in version and
- * whether Office is ready. DOM updates use textContent only (no innerHTML: see the CSP).
+ * Rebal task pane entry: renders the React pane (App.tsx) into #root. No HTML strings: React
+ * escapes all text (see the CSP in taskpane.html).
  */
+import { createElement } from "react";
+import { createRoot } from "react-dom/client";
+import { App } from "./App";
 
-/** Injected by webpack's DefinePlugin from package.json. */
-declare const __REBAL_VERSION__: string;
-
-function setText(id: string, text: string): void {
-  const el = document.getElementById(id);
-  if (el) el.textContent = text;
-}
-
-setText("version", `Rebal ${__REBAL_VERSION__}`);
-
-if (typeof Office === "undefined") {
-  setText("status", "Office.js is not available: open this page from Excel.");
-} else {
-  Office.onReady((info) => {
-    setText(
-      "status",
-      info.host === Office.HostType.Excel
-        ? "Ready. The formulas recalculate with your workbook."
-        : "Open Rebal from Excel to use the formulas and the pane.",
-    );
-  });
-}
+const root = document.getElementById("root");
+if (root) createRoot(root).render(createElement(App));

@@ -7,6 +7,7 @@
  *   const h = await Harness.start();
  *   await h.openFunctions();            // a page with a CustomFunctions stub + dist/functions.js only
  *   await h.call("WEIGHTS", [[100], [300]]);   // -> [[0.25], [0.75]] or {error, message}
+ *                                              // (arguments shaped as Excel would: see call)
  *   await h.close();
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "fs";
@@ -160,6 +161,8 @@ export class Harness {
   readonly blockedRequests: string[] = [];
   readonly failedRequests: string[] = [];
   page!: Page;
+  /** Parameters of each function in dist/functions.json. */
+  readonly metadata = new Map<string, { name: string; dimensionality?: string }[]>();
 
   private constructor(
     readonly origin: string,
@@ -192,6 +195,10 @@ export class Harness {
       throw new Error(`Could not launch ${CHROMIUM}: ${(err as Error).message}`);
     }
     const h = new Harness(origin, server, context, userDataDir);
+    const meta = JSON.parse(readFileSync(path.join(DIST, "functions.json"), "utf8")) as {
+      functions: { id: string; parameters: { name: string; dimensionality?: string }[] }[];
+    };
+    for (const f of meta.functions) h.metadata.set(f.id, f.parameters);
     await context.route("**/*", (route) => h.route(route));
     h.page = context.pages()[0] ?? (await context.newPage());
     h.page.on("console", (msg) => {
@@ -230,8 +237,27 @@ export class Harness {
     });
   }
 
-  /** Calls a registered custom function in the page: its result, or a serialised error. */
+  /**
+   * Calls a registered custom function in the page: its result, or a serialised error.
+   * Arguments are passed the way Excel would, per dist/functions.json: a scalar given to a
+   * matrix parameter is wrapped as [[x]] (a typed literal), a one-cell range given to a scalar
+   * parameter is unwrapped to its value, and a larger range given to a scalar parameter is
+   * refused — Excel would never pass it whole.
+   */
   async call(id: string, ...args: unknown[]): Promise<unknown> {
+    const params = this.metadata.get(id);
+    if (params) {
+      args = args.map((a, i) => {
+        const p = params[i];
+        if (!p || a === null || a === undefined) return a;
+        if (p.dimensionality === "matrix") return Array.isArray(a) ? a : [[a]];
+        if (Array.isArray(a) && a.length === 1 && Array.isArray(a[0]) && a[0].length === 1) return a[0][0]; // one cell
+        if (Array.isArray(a)) {
+          throw new Error(`${id}: parameter ${p.name} is scalar in functions.json, so Excel cannot pass it a range (${JSON.stringify(a)})`);
+        }
+        return a;
+      });
+    }
     return this.page.evaluate(
       ([fid, fargs]) => (window as unknown as { __call: (i: string, a: unknown[]) => Promise<unknown> }).__call(fid, fargs),
       [id, args] as [string, unknown[]],

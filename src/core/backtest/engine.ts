@@ -36,7 +36,7 @@ import { BAND_TOLERANCE, halfWidth } from "../bands";
 import { periodKey, serialToISO } from "../calendar";
 import { RebalError, fmt } from "../errors";
 import { Frequency, Policy } from "../policy";
-import { Book, planTrades, TradePlan } from "../trades";
+import { Book, planTrades } from "../trades";
 import { BacktestOptions, DEFAULT_BACKTEST_OPTIONS } from "./options";
 
 export type RebalanceKind = "initial" | "policy" | "contribution" | "withdrawal";
@@ -120,6 +120,92 @@ function validateInput(input: BacktestInput, policy: Policy, options: BacktestOp
   if (!Number.isFinite(options.contribution)) throw new RebalError("contribution must be a number");
 }
 
+/** Mutable state shared by the day loop and `tradeDay` (kept out of closures so the loop stays fast). */
+interface Ledger {
+  dates: Float64Array;
+  q: Float64Array;
+  last: Float64Array;
+  halted: Uint8Array;
+  tEff: Float64Array;
+  listedIdx: Int32Array;
+  cash: number;
+  rebalances: number;
+  tradeCount: number;
+  totalCost: number;
+  totalTurnover: number;
+  planCalls: number;
+  records: RebalanceRecord[];
+}
+
+/** Calls planTrades on the listed assets; applies the trades; records the day if anything traded. */
+function tradeDay(L: Ledger, t: number, pol: Policy, kind: RebalanceKind, calDue: boolean | null, nHalted: number, V: number): boolean {
+  const idx = L.listedIdx;
+  const m = idx.length;
+  const bq = new Float64Array(m), bp = new Float64Array(m), bt = new Float64Array(m);
+  const restricted = nHalted > 0 ? new Uint8Array(m) : null;
+  for (let k = 0; k < m; k++) {
+    const i = idx[k];
+    bq[k] = L.q[i]; bp[k] = L.last[i]; bt[k] = L.tEff[i];
+    if (restricted) restricted[k] = L.halted[i];
+  }
+  const book: Book = { quantities: bq, prices: bp, targets: bt, cash: L.cash, restricted };
+  L.planCalls++;
+  const plan = planTrades(book, pol, { calendarDue: calDue, label: (k) => `asset ${idx[k] + 1}` });
+  let traded = 0;
+  for (let k = 0; k < m; k++) if (plan.trades[k] !== 0) { L.q[idx[k]] += plan.trades[k]; traded++; }
+  if (traded === 0) return false;
+  L.cash = plan.cashAfter < 0 && plan.cashAfter > -1e-9 * V ? 0 : plan.cashAfter;
+  L.tradeCount += traded;
+  L.totalCost += plan.totalCost;
+  L.totalTurnover += plan.turnover;
+  if (kind === "policy") L.rebalances++;
+  const reason = kind === "initial" ? "initial investment" : kind === "contribution" ? "contribution invested (buy only)" : kind === "withdrawal" ? "withdrawal: holdings sold to raise cash" : plan.decision.reason;
+  L.records.push({ row: t, date: L.dates[t], kind, reason, turnover: plan.turnover, cost: plan.totalCost, buys: plan.buys, sells: plan.sells, trades: traded, valueBefore: plan.totalBefore });
+  return true;
+}
+
+/** Value of the holdings at row `base`'s prices, or NaN when the row has a blank or a bad price. */
+function markRow(q: Float64Array, prices: Float64Array, base: number, n: number): number {
+  let h = 0;
+  for (let i = 0; i < n; i++) {
+    const p = prices[base + i];
+    if (!(p > 0 && p < Infinity)) return NaN;
+    h += q[i] * p;
+  }
+  return h;
+}
+
+/** Is any asset outside its band? |q p / V - t| > h (hw = h + tolerance); prices from row `base`. */
+function breachedRow(q: Float64Array, prices: Float64Array, base: number, n: number, inv: number, t: Float64Array, hw: Float64Array): boolean {
+  for (let i = 0; i < n; i++) {
+    const d = q[i] * prices[base + i] * inv - t[i];
+    if (Math.abs(d) > hw[i]) return true;
+  }
+  return false;
+}
+
+/** The same on the listed assets at their last prices (days with blanks). */
+function breachedListed(q: Float64Array, last: Float64Array, idx: Int32Array, inv: number, t: Float64Array, hw: Float64Array): boolean {
+  for (let k = 0; k < idx.length; k++) {
+    const i = idx[k];
+    const d = q[i] * last[i] * inv - t[i];
+    if (Math.abs(d) > hw[i]) return true;
+  }
+  return false;
+}
+
+/** Copies row `row` of the prices into `last` when the fast path left it behind; returns -1 (in sync). */
+function syncLast(last: Float64Array, prices: Float64Array, row: number, n: number): number {
+  if (row >= 0) last.set(prices.subarray(row * n, row * n + n));
+  return -1;
+}
+
+function holdingsValue(idx: Int32Array, q: Float64Array, last: Float64Array): number {
+  let h = 0;
+  for (let k = 0; k < idx.length; k++) { const i = idx[k]; h += q[i] * last[i]; }
+  return h;
+}
+
 /** Runs `policy` over the price history. */
 export function runBacktest(input: BacktestInput, policy: Policy, opts: Partial<BacktestOptions> = {}): BacktestResult {
   const options: BacktestOptions = { ...DEFAULT_BACKTEST_OPTIONS, ...opts };
@@ -128,6 +214,7 @@ export function runBacktest(input: BacktestInput, policy: Policy, opts: Partial<
   const T = dates.length;
   const trig = policy.trigger;
   const usesCalendar = trig === "calendar" || trig === "hybrid" || trig === "either";
+  const usesBands = trig === "threshold" || trig === "hybrid" || trig === "either";
   const calKeys = usesCalendar ? keysOf(dates, policy.frequency as Frequency) : null;
   const anchorEnd = policy.anchor === "end";
   const flowAmount = options.contribution;
@@ -145,55 +232,23 @@ export function runBacktest(input: BacktestInput, policy: Policy, opts: Partial<
   const tEff = new Float64Array(n);
   const hEff = new Float64Array(n);
   let listedIdx = new Int32Array(0);
+  let nListed = 0;
+  let lastRow = -1;
+  let haltedAny = false;
   let sumTargets = 0;
   for (let i = 0; i < n; i++) sumTargets += targets[i];
 
   const values = new Float64Array(T);
   const cashSeries = new Float64Array(T);
   const flows = new Float64Array(T);
-  const records: RebalanceRecord[] = [];
+  const L: Ledger = {
+    dates, q, last, halted, tEff, listedIdx, cash: options.initialValue,
+    rebalances: 0, tradeCount: 0, totalCost: 0, totalTurnover: 0, planCalls: 0, records: [],
+  };
   let cash = options.initialValue;
   let invested = false;
-  let rebalances = 0;
-  let tradeCount = 0;
-  let totalCost = 0;
-  let totalTurnover = 0;
   let netFlows = 0;
-  let planCalls = 0;
   let anyFlow = false;
-
-  const holdingsValue = (): number => {
-    let h = 0;
-    for (let k = 0; k < listedIdx.length; k++) { const i = listedIdx[k]; h += q[i] * last[i]; }
-    return h;
-  };
-
-  /** Calls planTrades on the listed assets; applies the trades; records the day if anything traded. */
-  const trade = (t: number, pol: Policy, kind: RebalanceKind, calDue: boolean | null, nHalted: number, V: number): TradePlan | null => {
-    const m = listedIdx.length;
-    const bq = new Float64Array(m), bp = new Float64Array(m), bt = new Float64Array(m);
-    const restricted = nHalted > 0 ? new Uint8Array(m) : null;
-    for (let k = 0; k < m; k++) {
-      const i = listedIdx[k];
-      bq[k] = q[i]; bp[k] = last[i]; bt[k] = tEff[i];
-      if (restricted) restricted[k] = halted[i];
-    }
-    const book: Book = { quantities: bq, prices: bp, targets: bt, cash, restricted };
-    planCalls++;
-    const plan = planTrades(book, pol, { calendarDue: calDue, label: (k) => `asset ${listedIdx[k] + 1}` });
-    let traded = 0;
-    for (let k = 0; k < m; k++) if (plan.trades[k] !== 0) { q[listedIdx[k]] += plan.trades[k]; traded++; }
-    if (traded === 0) return null;
-    cash = plan.cashAfter;
-    if (cash < 0 && cash > -1e-9 * V) cash = 0;
-    tradeCount += traded;
-    totalCost += plan.totalCost;
-    totalTurnover += plan.turnover;
-    if (kind === "policy") rebalances++;
-    const reason = kind === "initial" ? "initial investment" : kind === "contribution" ? "contribution invested (buy only)" : kind === "withdrawal" ? "withdrawal: holdings sold to raise cash" : plan.decision.reason;
-    records.push({ row: t, date: dates[t], kind, reason, turnover: plan.turnover, cost: plan.totalCost, buys: plan.buys, sells: plan.sells, trades: traded, valueBefore: plan.totalBefore });
-    return plan;
-  };
 
   for (let t = 0; t < T; t++) {
     // 1. Mark to market at the close (and register entries and halts).
@@ -201,29 +256,45 @@ export function runBacktest(input: BacktestInput, policy: Policy, opts: Partial<
     let entered = false;
     let nHalted = 0;
     let H = 0;
-    for (let i = 0; i < n; i++) {
-      const p = prices[base + i];
-      if (p === p) {
-        if (!(p > 0 && p < Infinity)) throw new RebalError(`price of asset ${i + 1} on ${serialToISO(Math.floor(dates[t]))} must be a positive number, got ${fmt(p)}`);
-        last[i] = p;
-        if (halted[i]) halted[i] = 0;
-        if (!listed[i]) { listed[i] = 1; entered = true; continue; }
-        H += q[i] * p;
-      } else if (listed[i]) {
-        halted[i] = 1;
-        nHalted++;
-        H += q[i] * last[i];
+    // Fast path (every asset listed, no blank in the row): one pass that only reads; `last` and
+    // `halted` are brought up to date lazily (`lastRow` = the row `last` is missing, if any).
+    let complete = false;
+    if (nListed === n) {
+      H = markRow(q, prices, base, n);
+      complete = H === H;
+      if (complete) {
+        if (haltedAny) { halted.fill(0); haltedAny = false; }
+        lastRow = t;
+      } else H = 0;
+    }
+    if (!complete) {
+      lastRow = syncLast(last, prices, lastRow, n);
+      for (let i = 0; i < n; i++) {
+        const p = prices[base + i];
+        if (p === p) {
+          if (!(p > 0 && p < Infinity)) throw new RebalError(`price of asset ${i + 1} on ${serialToISO(Math.floor(dates[t]))} must be a positive number, got ${fmt(p)}`);
+          last[i] = p;
+          halted[i] = 0;
+          if (!listed[i]) { listed[i] = 1; nListed++; entered = true; continue; }
+          H += q[i] * p;
+        } else if (listed[i]) {
+          halted[i] = 1;
+          nHalted++;
+          H += q[i] * last[i];
+        }
       }
+      haltedAny = nHalted > 0;
     }
     if (entered) {
       const idx: number[] = [];
       let sumListed = 0;
       for (let i = 0; i < n; i++) if (listed[i]) { idx.push(i); sumListed += targets[i]; }
       listedIdx = Int32Array.from(idx);
+      L.listedIdx = listedIdx;
       const scale = sumListed > 0 ? sumTargets / sumListed : 1;
       for (let i = 0; i < n; i++) {
         tEff[i] = listed[i] ? targets[i] * scale : 0;
-        hEff[i] = halfWidth(tEff[i], policy.bandAbs, policy.bandRel);
+        hEff[i] = halfWidth(tEff[i], policy.bandAbs, policy.bandRel) + BAND_TOLERANCE;
       }
     }
 
@@ -240,45 +311,48 @@ export function runBacktest(input: BacktestInput, policy: Policy, opts: Partial<
 
     // 3. Decide and trade at the close.
     if (!invested) {
-      if (listedIdx.length > 0) {
+      if (nListed > 0) {
         invested = true;
-        trade(t, initialPolicy, "initial", null, nHalted, V);
-        H = holdingsValue();
+        L.cash = cash;
+        lastRow = syncLast(last, prices, lastRow, n);
+        if (tradeDay(L, t, initialPolicy, "initial", null, nHalted, V)) { cash = L.cash; H = holdingsValue(listedIdx, q, last); }
       }
     } else {
       if (cash < 0) {
-        trade(t, raisePolicy, "withdrawal", null, nHalted, V);
-        H = holdingsValue();
+        L.cash = cash;
+        lastRow = syncLast(last, prices, lastRow, n);
+        tradeDay(L, t, raisePolicy, "withdrawal", null, nHalted, V);
+        cash = L.cash;
+        H = holdingsValue(listedIdx, q, last);
         V = cash + H;
         if (cash < -1e-9 * V) throw new RebalError(`the withdrawal on ${serialToISO(Math.floor(dates[t]))} cannot be paid: holdings that can be traded that day are not enough`);
       }
       let calDue = false;
       if (calKeys !== null) calDue = anchorEnd ? t < T - 1 && calKeys[t] !== calKeys[t + 1] : t === 0 || calKeys[t] !== calKeys[t - 1];
+      let breach = false;
+      if (usesBands && (trig !== "hybrid" || calDue) && (trig !== "either" || !calDue)) {
+        // |q p / V - t| > h + tol, on the listed assets (weights of holdings plus cash)
+        breach = complete ? breachedRow(q, prices, base, n, 1 / V, tEff, hEff) : breachedListed(q, last, listedIdx, 1 / V, tEff, hEff);
+      }
       let due: boolean;
       switch (trig) {
         case "always": due = true; break;
         case "none": due = false; break;
         case "calendar": due = calDue; break;
-        case "hybrid": due = calDue && breached(V); break;
-        case "either": due = calDue || breached(V); break;
-        default: due = breached(V);
+        case "hybrid": due = calDue && breach; break;
+        case "either": due = calDue || breach; break;
+        default: due = breach;
       }
-      let plan: TradePlan | null = null;
-      if (due) plan = trade(t, policy, "policy", usesCalendar ? calDue : null, nHalted, V);
-      else if (investFlows && flows[t] > 0) plan = trade(t, contribPolicy, "contribution", null, nHalted, V);
-      if (plan) H = holdingsValue();
+      let traded = false;
+      L.cash = cash;
+      if (due || (investFlows && flows[t] > 0)) lastRow = syncLast(last, prices, lastRow, n);
+      if (due) traded = tradeDay(L, t, policy, "policy", usesCalendar ? calDue : null, nHalted, V);
+      else if (investFlows && flows[t] > 0) traded = tradeDay(L, t, contribPolicy, "contribution", null, nHalted, V);
+      if (traded) { cash = L.cash; H = holdingsValue(listedIdx, q, last); }
     }
     values[t] = cash + H;
     cashSeries[t] = cash;
-  }
-
-  function breached(V: number): boolean {
-    const inv = 1 / V;
-    for (let k = 0; k < listedIdx.length; k++) {
-      const i = listedIdx[k];
-      if (Math.abs(q[i] * last[i] * inv - tEff[i]) > hEff[i] + BAND_TOLERANCE) return true;
-    }
-    return false;
+    if (!(values[t] < 1e300)) throw new RebalError(`the portfolio value overflows on ${serialToISO(Math.floor(dates[t]))}: the prices are too large to compute with`);
   }
 
   let index = values;
@@ -287,5 +361,8 @@ export function runBacktest(input: BacktestInput, policy: Policy, opts: Partial<
     index[0] = values[0];
     for (let t = 1; t < T; t++) index[t] = (index[t - 1] * (values[t] - flows[t])) / values[t - 1];
   }
-  return { dates, values, index, cash: cashSeries, flows, records, quantities: q, rebalances, tradeCount, totalCost, totalTurnover, netFlows, planCalls };
+  return {
+    dates, values, index, cash: cashSeries, flows, records: L.records, quantities: q, rebalances: L.rebalances,
+    tradeCount: L.tradeCount, totalCost: L.totalCost, totalTurnover: L.totalTurnover, netFlows, planCalls: L.planCalls,
+  };
 }

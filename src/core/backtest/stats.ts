@@ -14,7 +14,7 @@
  *   periods (ffn's calc_sortino_ratio). Undefined when no period has a negative excess return.
  * - max_drawdown: `min(v / running max(v)) - 1` (0 or negative); calmar: `cagr / |max_drawdown|`,
  *   undefined when there is no drawdown.
- * Undefined statistics are NaN here; the formula layer shows them as #DIV/0! with the reason.
+ * Undefined statistics (and any that would overflow to Infinity) are NaN here; the formula layer shows them as #DIV/0! with the reason.
  * Means and standard deviations are two-pass (as numpy/pandas), so they match to ~1e-14.
  */
 import { RebalError, fmt } from "../errors";
@@ -45,12 +45,12 @@ export const DEFAULT_STATS_OPTIONS: Readonly<StatsOptions> = Object.freeze({ fre
 export function undefinedReason(key: keyof PerformanceStats, s: PerformanceStats): string | null {
   if (!Number.isNaN(s[key])) return null;
   switch (key) {
-    case "cagr": return "cagr is undefined: the first and last dates are the same day";
-    case "volatility": return "volatility needs at least 2 returns (3 values)";
+    case "cagr": return s.years > 0 ? "cagr is too large to show (a large gain over a very short period)" : "cagr is undefined: the first and last dates are the same day";
+    case "volatility": return s.periods < 2 ? "volatility needs at least 2 returns (3 values)" : "volatility is too large to show (values too extreme)";
     case "sharpe": return s.periods < 2 ? "sharpe needs at least 2 returns (3 values)" : "sharpe is undefined: the excess returns do not vary";
     case "sortino": return s.periods < 1 ? "sortino needs at least 1 return" : "sortino is undefined: no period has a return below the risk-free rate";
     case "calmar": return Number.isNaN(s.cagr) ? "calmar is undefined because cagr is" : "calmar is undefined: there is no drawdown";
-    default: return `${key} is undefined`;
+    default: return `${key} is too large to show (values too extreme)`;
   }
 }
 
@@ -118,5 +118,7 @@ export function performanceStats(dates: ArrayLike<number>, values: ArrayLike<num
     }
   }
   const calmar = mdd < 0 && Number.isFinite(cagr) ? cagr / Math.abs(mdd) : NaN;
-  return { totalReturn, cagr, volatility, sharpe, sortino, maxDrawdown: mdd, calmar, periods: m, years };
+  // Overflow (e.g. cagr of a huge gain over a few days) is reported as undefined, never as Infinity.
+  const fin = (x: number) => (Number.isFinite(x) ? x : NaN);
+  return { totalReturn: fin(totalReturn), cagr: fin(cagr), volatility: fin(volatility), sharpe: fin(sharpe), sortino: fin(sortino), maxDrawdown: mdd, calmar: fin(calmar), periods: m, years };
 }

@@ -57,7 +57,7 @@ export interface QPOptions {
 const BOUND_TOL = 1e-12;
 
 export function solveQP(P: QPProblem, opts: QPOptions): QPResult {
-  const { n, Q, c, lb, ub, Aeq, beq } = P;
+  const { n, Q, c, lb, ub, Aeq } = P; // beq: the feasible start x0 satisfies Aeq x = beq, and every step keeps it
   const G = P.G ?? [], h = P.h ?? [];
   const mEq = Aeq.length, mIn = G.length;
   const tol = opts.tol ?? 1e-10;

@@ -29,9 +29,10 @@ describe("lot rounding: the closest lot-rounded book, not truncation", () => {
     expect(tradesOf({ q: [0, 0], p: [10, 10], t: [0.57, 0.33], cash: 10000 }, "lot=100")).toEqual([600, 300]);
   });
   test("per-asset lots override the policy lot", () => {
-    // asset 0 lot 100 (5500 -> 500 or 600 shares: 600 gives .0025, 500 gives .0025 + cash) ; asset 1 lot 1 -> 350 exactly
-    // (600,350): x=.6,.35,c=.05 -> .0025+0+0=.0025 ; (500,350): .0025+0+.01
-    expect(tradesOf({ q: [0, 0], p: [10, 10], t: [0.55, 0.35], cash: 10000, lots: [100, 1] }, "lot=1000")).toEqual([600, 350]);
+    // targets .57/.33, d_c=.1. Asset 0 lot 100: 600 -> x0=.6 (.0009), the other .4 split between B (.33) and cash (.1):
+    // shortfall .03 shared equally -> xB=.315 (315 shares, lot 1), c=.085: F=.0009+2*.000225=.00135.
+    // 500 -> .0049 + 2*.035^2 = .00735. With the policy lot (1000) asset 0 could only buy 0 or 1000.
+    expect(tradesOf({ q: [0, 0], p: [10, 10], t: [0.57, 0.33], cash: 10000, lots: [100, 1] }, "lot=1000")).toEqual([600, 315]);
   });
   test("fractional (lot=0) trades hit the target exactly", () => {
     const tr = tradesOf({ q: [0, 0], p: [300, 300], t: [0.5, 0.4], cash: 1000 }, "lot=0");
@@ -93,9 +94,12 @@ describe("min_trade", () => {
   test("min_trade 200: +20/-20 gives F=.0098 > .0018: no trade", () => {
     expect(tradesOf(b, "min_trade=200")).toEqual([0, 0]);
   });
-  test("fractional: 0.4 shares worth 40 are dropped under min_trade 50, made under 30", () => {
+  test("fractional: the ideal 0.4 shares (worth 40): made under min_trade 30, 0.5 under 50 (F=5e-5 < 8e-4), dropped under 100 (F=1.8e-3 > 8e-4)", () => {
     const f: RefBook = { q: [10, 10], p: [100, 100], t: [0.52, 0.48], cash: 0 };
-    expect(tradesOf(f, "lot=0; min_trade=50")).toEqual([0, 0]);
+    const t50 = tradesOf(f, "lot=0; min_trade=50");
+    expect(t50[0]).toBeCloseTo(0.5, 7);
+    expect(t50[1]).toBeCloseTo(-0.5, 7);
+    expect(tradesOf(f, "lot=0; min_trade=100")).toEqual([0, 0]);
     const tr = tradesOf(f, "lot=0; min_trade=30");
     expect(tr[0]).toBeCloseTo(0.4, 7);
     expect(tr[1]).toBeCloseTo(-0.4, 7);

@@ -30,12 +30,51 @@ export function refSetup(b: RefBook, pol: Policy) {
   const w = b.q.map((q, i) => (q * b.p[i]) / V);
   const h = b.t.map((t) => refHalfWidth(t, pol));
   const breached = w.map((wi, i) => Math.abs(wi - b.t[i]) > h[i] + 1e-12);
-  const tradeable = w.map((_, i) => !(b.restricted && b.restricted[i]) && (pol.scope === "all" || breached[i]));
+  // edge/midpoint trade only breached assets; target trades all (scope=all) or the breached ones
+  const tradeable = w.map((_, i) => !(b.restricted && b.restricted[i]) && (pol.destination === "target" && pol.scope === "all" ? true : breached[i]));
   const k = pol.destination === "target" ? 0 : pol.destination === "edge" ? 1 : 0.5;
-  const d = w.map((wi, i) => (tradeable[i] ? Math.min(Math.max(wi, b.t[i] - k * h[i]), b.t[i] + k * h[i]) : wi));
-  const dc = 1 - d.reduce((s, x) => s + x, 0);
+  // target: every traded asset to its target; edge/midpoint: breached assets to the (half) band edge, others stay
+  const d = w.map((wi, i) => (!tradeable[i] ? wi : k === 0 ? b.t[i] : breached[i] ? Math.min(Math.max(wi, b.t[i] - k * h[i]), b.t[i] + k * h[i]) : wi));
+  // the cash destination is what the targets leave, never below the reserve
+  const dc = Math.max(1 - d.reduce((s, x) => s + x, 0), pol.cashReserve);
   const lots = b.q.map((_, i) => (b.lots && b.lots[i] !== null && b.lots[i] !== undefined ? (b.lots[i] as number) : pol.lot));
   return { n, V, w, h, breached, tradeable, d, dc, lots };
+}
+
+/** The direction rule of trades.ts's header, independently (needs the continuous relaxation). */
+export function refDirections(b: RefBook, pol: Policy) {
+  const { V, w, tradeable, d, dc } = refSetup(b, pol);
+  // product rule (trades.ts header, "Direction"): never buy an asset at or above its destination;
+  // sell only where the continuous relaxation sells, or when cash below the reserve must be raised.
+  const belowReserve = b.cash < pol.cashReserve * V;
+  const lots0 = b.q.map((_, i) => (b.lots && b.lots[i] !== null && b.lots[i] !== undefined ? (b.lots[i] as number) : pol.lot));
+  const lo = w.map((wi, i) => {
+    if (!tradeable[i]) return wi;
+    if (pol.mode === "buy_only") return wi;
+    const L = lots0[i];
+    const minQ = L > 0 ? Math.ceil(-b.q[i] / L - 1e-9) * L : -b.q[i]; // sell at most the whole lots held
+    return wi + (minQ * b.p[i]) / V;
+  });
+  const hi = w.map((wi, i) => (!tradeable[i] || pol.mode === "sell_only" || d[i] <= wi + 1e-15 ? wi : Infinity));
+  const x = refRelaxation(d, lo, hi, dc, pol.cashReserve);
+  const mayBuy = w.map((wi, i) => d[i] > wi + 1e-15);
+  const maySell = w.map((wi, i) => belowReserve || x[i] < wi - 1e-15);
+  return { mayBuy, maySell };
+}
+
+/**
+ * The continuous relaxation, independently: min sum (x - d)^2 + (c - dc)^2 with lo <= x <= hi,
+ * c >= reserve, sum x + c = 1, by bisection on the multiplier mu of x = clip(d - mu), c = max(dc - mu, r).
+ */
+export function refRelaxation(d: number[], lo: number[], hi: number[], dc: number, reserve: number): number[] {
+  const g = (mu: number) => d.reduce((s, di, i) => s + Math.min(Math.max(di - mu, lo[i]), hi[i]), 0) + Math.max(dc - mu, reserve) - 1;
+  let a = -1, b = 1;
+  while (g(a) < 0 && a > -1e6) a *= 2;
+  while (g(b) > 0 && b < 1e6) b *= 2;
+  if (g(b) > 0) return lo.slice(); // the reserve cannot be met: sell what can be sold
+  for (let k = 0; k < 200; k++) { const m = (a + b) / 2; if (g(m) > 0) a = m; else b = m; }
+  const mu = (a + b) / 2;
+  return d.map((di, i) => Math.min(Math.max(di - mu, lo[i]), hi[i]));
 }
 
 /** Cash after trades and costs (floating point). */
@@ -78,6 +117,17 @@ export const dyNeg = (a: Dy): Dy => ({ m: -a.m, e: a.e });
 export const dySign = (a: Dy): number => (a.m > 0n ? 1 : a.m < 0n ? -1 : 0);
 
 /**
+ * Cash after trades and costs is at or above the reserve: exactly on the values of the doubles, or
+ * - where money in binary floating point cannot be exact (100 x 0.01 is 1.0000000000000000208 as
+ * reals) - in floating point within rounding noise (1e-12 of V), as a spreadsheet computes it.
+ */
+export function reserveHolds(b: RefBook, pol: Policy, dq: ArrayLike<number>): boolean {
+  if (exactReserveSlack(b, pol, dq) >= 0) return true;
+  const V = b.q.reduce((a, q, i) => a + q * b.p[i], b.cash);
+  return cashAfter(b, pol, dq) - pol.cashReserve * V >= -1e-12 * V;
+}
+
+/**
  * Exact sign of (cash after trades and costs) - reserve * V, with costs as product.md defines them
  * (cost_bps of traded value + cost_fixed per trade), evaluated on the exact values of the doubles,
  * everything multiplied by 1e4 so that bps need no division.
@@ -102,11 +152,14 @@ export function exactReserveSlack(b: RefBook, pol: Policy, dq: ArrayLike<number>
 /** Is dq a legal trade vector under product.md's rules (ignoring the cash reserve)? */
 export function legalTrades(b: RefBook, pol: Policy, dq: ArrayLike<number>): string | null {
   const { tradeable, lots } = refSetup(b, pol);
+  const { mayBuy, maySell } = refDirections(b, pol);
   for (let i = 0; i < b.q.length; i++) {
     const v = dq[i];
     if (!Number.isFinite(v)) return `asset ${i}: trade ${v}`;
     if (v === 0) continue;
     if (!tradeable[i]) return `asset ${i}: not tradeable but trades ${v}`;
+    if (v > 0 && !mayBuy[i]) return `asset ${i}: buys ${v} but is at or above its destination`;
+    if (v < 0 && !maySell[i]) return `asset ${i}: sells ${v} but is at or below its destination`;
     if (pol.mode === "buy_only" && v < 0) return `asset ${i}: sells ${v} under buy_only`;
     if (pol.mode === "sell_only" && v > 0) return `asset ${i}: buys ${v} under sell_only`;
     if (!pol.allowShort && b.q[i] + v < 0) return `asset ${i}: short ${b.q[i] + v}`;
@@ -119,6 +172,7 @@ export function legalTrades(b: RefBook, pol: Policy, dq: ArrayLike<number>): str
 /** Candidate trades per asset: every lot multiple keeping 0 <= value <= V (no shorts: a no-short book never holds more than V). */
 export function candidateTrades(b: RefBook, pol: Policy): number[][] {
   const { V, tradeable, lots } = refSetup(b, pol);
+  const { mayBuy, maySell } = refDirections(b, pol);
   return b.q.map((q, i) => {
     if (!tradeable[i]) return [0];
     const L = lots[i];
@@ -130,6 +184,7 @@ export function candidateTrades(b: RefBook, pol: Policy): number[][] {
       const v = k * L;
       if (pol.mode === "buy_only" && v < 0) continue;
       if (pol.mode === "sell_only" && v > 0) continue;
+      if ((v > 0 && !mayBuy[i]) || (v < 0 && !maySell[i])) continue;
       if (v !== 0 && Math.abs(v) * b.p[i] < pol.minTrade * (1 - 1e-12)) continue;
       out.push(v);
     }

@@ -8,9 +8,9 @@
  * Fully blank rows are skipped (a table with spare rows); any other blank required cell is an
  * error naming the row (the sheet row within the range, header = row 1) and the column.
  */
-import { RebalError } from "../core/errors";
-import { Book } from "../core/trades";
-import { isBlank, matrixArg, numberCell } from "./args";
+import { RebalError } from "./errors";
+import { Book } from "./trades";
+import { isBlank, matrixArg, numberCell } from "./cells";
 
 const COLUMNS: Record<string, string[]> = {
   asset: ["asset", "ticker", "symbol", "name", "security", "instrument"],

@@ -1,0 +1,150 @@
+/**
+ * Files out: the trade table as text (aligned table), CSV (papaparse), JSON (an array of row
+ * objects) or a formatted trade-sheet .xlsx (exceljs): per asset side, quantity, price, value,
+ * weight before / target / after, cost, reason; totals (buys, sells, net cash, costs, turnover);
+ * number formats; and a stamp (policy, time, version, SHA-256 of the inputs) so a colleague can
+ * verify it. Turnover of a batch is sum(min(buys, sells)) / sum(total value) over its accounts.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import Papa from "papaparse";
+import ExcelJS from "exceljs";
+import { Policy, policyToText } from "../core/policy";
+import type { AccountSummary, TradeRow } from "./plan";
+
+export function version(): string {
+  try {
+    return JSON.parse(readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")).version as string;
+  } catch {
+    return "unknown";
+  }
+}
+
+/**
+ * SHA-256 of the inputs: every input file's bytes in order, then a line "cash=<--cash or blank>"
+ * and a line "policy=<the resolved policy as canonical text>".
+ */
+export function inputsHash(files: { file: string; bytes: Buffer }[], cash: number | null, policy: Policy): string {
+  const h = createHash("sha256");
+  for (const f of files) h.update(f.bytes);
+  h.update(`\ncash=${cash ?? ""}\npolicy=${policyToText(policy)}\n`);
+  return h.digest("hex");
+}
+
+export interface Totals { buys: number; sells: number; netCash: number; costs: number; turnover: number; cashAfter: number; accounts: number; errors: number }
+
+export function totalsOf(summaries: AccountSummary[]): Totals {
+  let buys = 0, sells = 0, costs = 0, turnNum = 0, value = 0, cashAfter = 0, errors = 0;
+  for (const s of summaries) {
+    if (s.error) { errors++; continue; }
+    buys += s.buys; sells += s.sells; costs += s.costs; cashAfter += s.cashAfter;
+    turnNum += Math.min(s.buys, s.sells); value += s.totalValue;
+  }
+  return { buys, sells, netCash: sells - buys - costs, costs, turnover: value > 0 ? turnNum / value : 0, cashAfter, accounts: summaries.length, errors };
+}
+
+const COLUMNS: { key: keyof TradeRow; title: string }[] = [
+  { key: "account", title: "account" }, { key: "asset", title: "asset" }, { key: "side", title: "side" },
+  { key: "trade", title: "trade" }, { key: "price", title: "price" }, { key: "value", title: "value" },
+  { key: "weight_before", title: "w before" }, { key: "target", title: "target" }, { key: "weight_after", title: "w after" },
+  { key: "reason", title: "reason" },
+];
+
+const num = (x: number, d = 2) => x.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
+const qty = (x: number) => (Number.isInteger(x) ? x.toLocaleString("en-US") : x.toLocaleString("en-US", { maximumFractionDigits: 8 }));
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+
+export function formatTable(rows: TradeRow[], summaries: AccountSummary[], policyLabel: string): string {
+  const withAccount = rows.some((r) => r.account !== undefined) || summaries.length > 1;
+  const cols = COLUMNS.filter((c) => c.key !== "account" || withAccount);
+  const cell = (r: TradeRow, k: keyof TradeRow): string => {
+    const v = r[k];
+    if (k === "trade") return qty(v as number);
+    if (k === "price" || k === "value") return num(v as number);
+    if (k === "weight_before" || k === "target" || k === "weight_after") return pct(v as number);
+    return String(v ?? "");
+  };
+  const body = rows.map((r) => cols.map((c) => cell(r, c.key)));
+  const widths = cols.map((c, j) => Math.max(c.title.length, ...body.map((b) => b[j].length)));
+  const left = new Set(["account", "asset", "side", "reason"]);
+  const line = (cells: string[]) => cells.map((s, j) => (j === cells.length - 1 ? s : left.has(cols[j].key) ? s.padEnd(widths[j]) : s.padStart(widths[j]))).join("  ").trimEnd();
+  const out = [line(cols.map((c) => c.title)), line(widths.map((w) => "-".repeat(w))), ...body.map(line)];
+  const t = totalsOf(summaries);
+  out.push("", `policy: ${policyLabel}`);
+  if (summaries.length === 1 && !summaries[0].error) out.push(`decision: ${summaries[0].due ? "rebalance" : "no rebalance"} (${summaries[0].decision})`);
+  out.push(`buys ${num(t.buys)}  sells ${num(t.sells)}  net cash ${num(t.netCash)}  costs ${num(t.costs)}  turnover ${pct(t.turnover)}  cash after ${num(t.cashAfter)}`);
+  if (summaries.length > 1) out.push(`accounts ${t.accounts}${t.errors ? ` (${t.errors} with errors)` : ""}`);
+  return out.join("\n") + "\n";
+}
+
+export function formatCsv(rows: TradeRow[]): string {
+  return Papa.unparse(rows as unknown as Record<string, unknown>[], { newline: "\n" }) + "\n";
+}
+
+export function formatJson(rows: TradeRow[]): string {
+  return JSON.stringify(rows, null, 1) + "\n";
+}
+
+export interface Stamp { policyLabel: string; policy: Policy; time: string; version: string; sha256: string; inputs: string[] }
+
+const FMT = { qty: "#,##0.########", money: "#,##0.00", pct: "0.00%" };
+
+/** Adds a formatted trade sheet to `wb` (a new sheet; the name gets a suffix if taken). */
+export function addTradeSheet(wb: ExcelJS.Workbook, rows: TradeRow[], summaries: AccountSummary[], stamp: Stamp, name = "Trades"): ExcelJS.Worksheet {
+  let sheetName = name;
+  for (let k = 2; wb.getWorksheet(sheetName); k++) sheetName = `${name} (${k})`;
+  const ws = wb.addWorksheet(sheetName);
+  const withAccount = summaries.length > 1;
+  ws.getCell("A1").value = "Rebal trade sheet";
+  ws.getCell("A1").font = { bold: true, size: 14 };
+  const stampRows: [string, string][] = [
+    ["Policy", `${stamp.policyLabel}: ${policyToText(stamp.policy)}`], ["Generated", stamp.time], ["Rebal version", stamp.version],
+    ["Inputs", stamp.inputs.join(", ")], ["Inputs SHA-256", stamp.sha256],
+  ];
+  if (summaries.length === 1 && !summaries[0].error) stampRows.push(["Decision", `${summaries[0].due ? "rebalance" : "no rebalance"} (${summaries[0].decision})`]);
+  stampRows.forEach(([k, v], i) => { ws.getCell(2 + i, 1).value = k; ws.getCell(2 + i, 1).font = { bold: true }; ws.getCell(2 + i, 2).value = v; });
+  const headerRow = 3 + stampRows.length;
+  const cols: { key: keyof TradeRow; title: string; fmt?: string; abs?: boolean; width: number }[] = [
+    ...(withAccount ? [{ key: "account" as const, title: "Account", width: 14 }] : []),
+    { key: "asset", title: "Asset", width: 12 }, { key: "side", title: "Side", width: 6 },
+    { key: "trade", title: "Quantity", fmt: FMT.qty, abs: true, width: 12 }, { key: "price", title: "Price", fmt: FMT.money, width: 12 },
+    { key: "value", title: "Value", fmt: FMT.money, abs: true, width: 14 }, { key: "weight_before", title: "Weight before", fmt: FMT.pct, width: 13 },
+    { key: "target", title: "Target", fmt: FMT.pct, width: 9 }, { key: "weight_after", title: "Weight after", fmt: FMT.pct, width: 12 },
+    { key: "cost", title: "Cost", fmt: FMT.money, width: 10 }, { key: "reason", title: "Reason", width: 60 },
+  ];
+  cols.forEach((c, j) => {
+    const h = ws.getCell(headerRow, j + 1);
+    h.value = c.title;
+    h.font = { bold: true };
+    h.fill = { type: "pattern", pattern: "solid", fgColor: { argb: "FFDDEBF7" } };
+    h.border = { bottom: { style: "thin" } };
+    ws.getColumn(j + 1).width = c.width;
+  });
+  rows.forEach((r, i) => {
+    cols.forEach((c, j) => {
+      const cell = ws.getCell(headerRow + 1 + i, j + 1);
+      const v = r[c.key];
+      cell.value = typeof v === "number" && c.abs ? Math.abs(v) : (v as string | number);
+      if (c.fmt) cell.numFmt = c.fmt;
+    });
+  });
+  const t = totalsOf(summaries);
+  let r = headerRow + rows.length + 2;
+  const totals: [string, number, string][] = [
+    ["Buys", t.buys, FMT.money], ["Sells", t.sells, FMT.money], ["Net cash (sells - buys - costs)", t.netCash, FMT.money],
+    ["Estimated costs", t.costs, FMT.money], ["Turnover", t.turnover, FMT.pct], ["Cash after", t.cashAfter, FMT.money],
+  ];
+  if (withAccount) totals.push(["Accounts", t.accounts, "0"], ["Accounts with errors", t.errors, "0"]);
+  ws.getCell(r - 1, 1).value = "Totals";
+  ws.getCell(r - 1, 1).font = { bold: true };
+  for (const [k, v, f] of totals) {
+    ws.getCell(r, 1).value = k;
+    const c = ws.getCell(r, 2);
+    c.value = v;
+    c.numFmt = f;
+    r++;
+  }
+  ws.views = [{ state: "frozen", ySplit: headerRow }];
+  return ws;
+}

@@ -1,0 +1,156 @@
+/**
+ * A holdings table with a header row -> a Book for the trade engine (pure: no Office, no Node).
+ *
+ * Shared by every reader of holdings tables outside the formula layer (the `rebal` CLI reads CSV
+ * files and .xlsx sheets with it). Columns are found by header name (case-insensitive; spaces,
+ * underscores and hyphens ignored); order is free and other columns are ignored. Required: asset
+ * (ticker, symbol, name, security, instrument), quantity (shares, qty, units, position, holding),
+ * price (px, last, close, lastprice), target (weight, target_weight, target%, targetpct).
+ * Optional: lot (lot_size, board_lot), restricted (no_trade, locked, frozen), min_weight, max_weight.
+ * Fully blank rows are skipped; any other blank required cell is an error naming the row and the
+ * column. Rows are numbered as the analyst sees them in the source (header = its own row number,
+ * CSV line or sheet row), and columns by header name and letter (A, B, ...).
+ *
+ * Same aliases and rules as src/functions/holdings.ts (which parses Excel ranges); kept in core so
+ * the CLI does not import the formula layer.
+ */
+import { RebalError } from "./errors";
+import { Book } from "./trades";
+
+export const HOLDINGS_COLUMNS: Record<string, string[]> = {
+  asset: ["asset", "ticker", "symbol", "name", "security", "instrument"],
+  quantity: ["quantity", "shares", "qty", "units", "position", "holding"],
+  price: ["price", "px", "last", "close", "lastprice"],
+  target: ["target", "weight", "targetweight", "target%", "targetpct"],
+  lot: ["lot", "lotsize", "boardlot"],
+  restricted: ["restricted", "notrade", "locked", "frozen"],
+  min_weight: ["minweight", "min", "minimum"],
+  max_weight: ["maxweight", "max", "maximum"],
+};
+
+export const REQUIRED_HOLDINGS_COLUMNS = ["asset", "quantity", "price", "target"] as const;
+
+/** Header normalisation: case-insensitive, spaces/underscores/hyphens ignored. */
+export const normHeader = (s: string): string => s.toLowerCase().replace(/[\s_-]/g, "");
+
+export const isBlankCell = (v: unknown): boolean => v === null || v === undefined || (typeof v === "string" && v.trim() === "");
+
+/** Column letter of a 0-based column index (0 -> A, 26 -> AA). */
+export function columnLetter(j: number): string {
+  let s = "";
+  for (let k = j + 1; k > 0; k = Math.floor((k - 1) / 26)) s = String.fromCharCode(65 + ((k - 1) % 26)) + s;
+  return s;
+}
+
+/** Reads a number from a cell: numbers and numeric text ("1,234.5", "5%"); anything else is an error naming `where`. */
+export function numberFromCell(v: unknown, where: string): number {
+  if (typeof v === "number") {
+    if (!Number.isFinite(v)) throw new RebalError(`${where} is not a finite number`);
+    return v;
+  }
+  if (typeof v === "string") {
+    const s = v.trim().replace(/,/g, "");
+    const x = s.endsWith("%") ? Number(s.slice(0, -1)) / 100 : Number(s);
+    if (s !== "" && Number.isFinite(x)) return x;
+    throw new RebalError(`${where}: "${v.length > 40 ? v.slice(0, 40) + "…" : v}" is not a number`);
+  }
+  if (typeof v === "boolean") throw new RebalError(`${where}: ${v ? "TRUE" : "FALSE"} is not a number`);
+  if (isBlankCell(v)) throw new RebalError(`${where} is blank`);
+  throw new RebalError(`${where} is not a number`);
+}
+
+/** Finds the holdings columns in a header row; `extra` adds columns of the caller's (e.g. account). */
+export function findHoldingsColumns(header: readonly unknown[], where: string, extra: Record<string, string[]> = {}): Record<string, number> {
+  const all = { ...HOLDINGS_COLUMNS, ...extra };
+  const found: Record<string, number> = {};
+  header.forEach((h, j) => {
+    if (typeof h !== "string") return;
+    const key = normHeader(h);
+    for (const [col, aliases] of Object.entries(all)) {
+      if (aliases.includes(key)) {
+        if (found[col] !== undefined) throw new RebalError(`${where}: columns ${columnLetter(found[col])} and ${columnLetter(j)} are both "${col}"`);
+        found[col] = j;
+      }
+    }
+  });
+  for (const col of REQUIRED_HOLDINGS_COLUMNS) {
+    if (found[col] === undefined) throw new RebalError(`${where}: no "${col}" column in the header row (accepted names: ${HOLDINGS_COLUMNS[col].join(", ")})`);
+  }
+  return found;
+}
+
+/** True when a row looks like a holdings header (has every required column). */
+export function isHoldingsHeader(row: readonly unknown[]): boolean {
+  const keys = new Set(row.filter((h): h is string => typeof h === "string").map(normHeader));
+  return REQUIRED_HOLDINGS_COLUMNS.every((c) => HOLDINGS_COLUMNS[c].some((a) => keys.has(a)));
+}
+
+function flag(v: unknown, where: string): number {
+  if (isBlankCell(v) || v === false || v === 0) return 0;
+  if (v === true || v === 1) return 1;
+  if (typeof v === "string") {
+    const s = v.trim().toLowerCase();
+    if (["true", "yes", "y", "x", "1"].includes(s)) return 1;
+    if (["false", "no", "n", "0"].includes(s)) return 0;
+  }
+  throw new RebalError(`${where} must be TRUE/FALSE (or yes/no), got ${JSON.stringify(v)}`);
+}
+
+export interface HoldingsTable {
+  assets: string[];
+  /** Source row number of each asset (as the analyst sees it). */
+  rows: number[];
+  book: Omit<Book, "cash">;
+}
+
+/**
+ * Reads data rows against already-found columns. `rowNumbers[k]` is the source row of `data[k]`
+ * (used in messages); `where` names the source (a file, a sheet).
+ */
+export function readHoldingsRows(data: readonly (readonly unknown[])[], rowNumbers: readonly number[], header: readonly unknown[], cols: Record<string, number>, where: string): HoldingsTable {
+  const assets: string[] = [];
+  const rows: number[] = [];
+  const q: number[] = [], p: number[] = [], t: number[] = [], lot: number[] = [], lo: number[] = [], hi: number[] = [];
+  const restricted: number[] = [];
+  const seen = new Map<string, number>();
+  const cell = (row: readonly unknown[], j: number | undefined) => (j === undefined ? undefined : row[j]);
+  for (let k = 0; k < data.length; k++) {
+    const row = data[k];
+    if (row.every(isBlankCell)) continue;
+    const r = rowNumbers[k];
+    const at = (col: string) => `${where} row ${r}, column ${columnLetter(cols[col])} "${typeof header[cols[col]] === "string" ? String(header[cols[col]]).trim() : col}"`;
+    const name = cell(row, cols.asset);
+    if (isBlankCell(name)) throw new RebalError(`${at("asset")} is blank`);
+    const asset = String(name).trim();
+    const key = asset.toUpperCase();
+    if (seen.has(key)) throw new RebalError(`${at("asset")}: ${asset} is listed twice (also on row ${seen.get(key)})`);
+    seen.set(key, r);
+    assets.push(asset);
+    rows.push(r);
+    q.push(numberFromCell(cell(row, cols.quantity), at("quantity")));
+    p.push(numberFromCell(cell(row, cols.price), at("price")));
+    t.push(numberFromCell(cell(row, cols.target), at("target")));
+    const opt = (col: string) => (cols[col] === undefined || isBlankCell(cell(row, cols[col])) ? NaN : numberFromCell(cell(row, cols[col]), at(col)));
+    lot.push(opt("lot"));
+    lo.push(opt("min_weight"));
+    hi.push(opt("max_weight"));
+    restricted.push(cols.restricted === undefined ? 0 : flag(cell(row, cols.restricted), at("restricted")));
+  }
+  if (assets.length === 0) throw new RebalError(`${where} has a header row but no holdings`);
+  return {
+    assets, rows,
+    book: {
+      quantities: Float64Array.from(q), prices: Float64Array.from(p), targets: Float64Array.from(t),
+      lots: Float64Array.from(lot), restricted: Uint8Array.from(restricted),
+      minWeights: Float64Array.from(lo), maxWeights: Float64Array.from(hi),
+    },
+  };
+}
+
+/** Reads a whole table (first row = header). `firstRow` is the source row number of the header. */
+export function readHoldingsTable(cells: readonly (readonly unknown[])[], where: string, firstRow = 1): HoldingsTable {
+  if (cells.length < 2) throw new RebalError(`${where} needs a header row and at least one holding`);
+  const cols = findHoldingsColumns(cells[0], where);
+  const data = cells.slice(1);
+  return readHoldingsRows(data, data.map((_, k) => firstRow + 1 + k), cells[0], cols, where);
+}

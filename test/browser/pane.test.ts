@@ -1,0 +1,167 @@
+/**
+ * End to end: the built pane (dist/taskpane.html) in headless Chromium, with a stub office.js and
+ * a stub `Excel` backed by the in-memory workbook of test/support/fakeExcel.ts (transpiled with
+ * TypeScript and injected before the page's scripts). Clicks through: create a policy (with an inline
+ * validation error on the way) -> bind holdings (typed address) and cash (current selection) ->
+ * save -> generate a trade sheet; then checks the workbook: the new sheet's values, the policy
+ * sheet and the defined names, and that nothing else changed. The policy the pane saved is read
+ * back identically by core's readPolicySheet and by REBAL.TRADES's body (tradesFn).
+ * Screenshots of the main screens go to docs/screenshots/ (see docs/taskpane.md).
+ */
+import { readFileSync } from "fs";
+import path from "path";
+import ts from "typescript";
+import { DEFAULT_POLICY, Policy, parsePolicy } from "../../src/core/policy";
+import { POLICY_SHEET, readPolicySheet } from "../../src/core/policyStore";
+import { tradeSheetFn, tradesFn } from "../../src/functions/rebalance";
+import { ROOT } from "../support/dist";
+import { FakeState, createFakeExcel } from "../support/fakeExcel";
+import { Harness } from "./harness";
+
+const HOLDINGS: (string | number)[][] = [
+  ["Asset", "Quantity", "Price", "Target"],
+  ["VTI", 100, 250, 0.5],
+  ["BND", 400, 75, 0.4],
+  ["VXUS", 50, 60, 0.08],
+];
+const CASH = 5000;
+const PKG_VERSION = (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version;
+const SHOTS = path.join(ROOT, "docs", "screenshots");
+
+function initialWorkbook(): FakeState {
+  const f = createFakeExcel({ active: "Portfolio", selection: "G3" });
+  f.put("Portfolio", "B2", HOLDINGS);
+  f.put("Portfolio", "G2", [["Cash"], [CASH]]);
+  f.put("Notes", "A1", [["keep me", 42]]);
+  return f.snapshot();
+}
+
+let h: Harness;
+const initial = initialWorkbook();
+
+beforeAll(async () => {
+  // fakeExcel.ts has no imports: transpiled alone and wrapped, it defines window.FakeExcelLib
+  const js = ts.transpileModule(readFileSync(path.join(ROOT, "test", "support", "fakeExcel.ts"), "utf8"), {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020 },
+  }).outputText;
+  const lib = `(function () { var exports = {}; var module = { exports: exports }; ${js}\n window.FakeExcelLib = exports; })()`;
+  h = await Harness.start();
+  await h.page.setViewportSize({ width: 420, height: 900 });
+  await h.page.addInitScript({
+    content: `${lib};
+      window.__fake = FakeExcelLib.createFakeExcel(${JSON.stringify(initial)});
+      window.Excel = window.__fake.Excel;
+      window.__csp = [];
+      document.addEventListener("securitypolicyviolation", function (e) { window.__csp.push(e.violatedDirective + ": " + e.blockedURI); });`,
+  });
+  await h.page.goto(`${h.origin}/taskpane.html`, { waitUntil: "load" });
+  await h.page.getByText("No policies in this workbook yet.").waitFor({ timeout: 15_000 });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const snapshot = () => h.page.evaluate(() => (window as unknown as { __fake: { snapshot(): FakeState } }).__fake.snapshot());
+const usedValues = (sheet: string) =>
+  h.page.evaluate((s) => (window as unknown as { __fake: { usedValues(s: string): unknown[][] } }).__fake.usedValues(s), sheet);
+
+const expected: Policy = { ...DEFAULT_POLICY, name: "Core 60/40", trigger: "threshold", bandAbs: 0.05, minTrade: 500 };
+
+describe("task pane, end to end", () => {
+  test("create a policy with inline validation, bind ranges, save", async () => {
+    const page = h.page;
+    await page.getByRole("button", { name: "New policy" }).click();
+    await page.getByLabel("name", { exact: true }).fill("Core 60/40");
+    await page.getByLabel("band_abs", { exact: true }).fill("five");
+    // the parser's message shows next to the field it names; saving is disabled
+    await page.getByText('band_abs must be a number, got "five"').waitFor();
+    expect(await page.getByRole("button", { name: "Save policy" }).isDisabled()).toBe(true);
+    await page.getByLabel("min_trade", { exact: true }).fill("500");
+    await page.screenshot({ path: path.join(SHOTS, "policy-editor-validation.png") });
+    await page.getByLabel("band_abs", { exact: true }).fill("0.05");
+    await page.getByLabel("Holdings", { exact: true }).fill("Portfolio!B2:E5");
+    // cash from the current selection (G3 on the active sheet)
+    await page.getByRole("button", { name: "Use current selection" }).nth(1).click();
+    await expect(page.getByLabel("Cash cell", { exact: true }).inputValue()).resolves.toBe("Portfolio!G3");
+    await page.screenshot({ path: path.join(SHOTS, "policy-editor.png") });
+    // keyboard: submit the form with Enter from a field
+    await page.getByLabel("name", { exact: true }).press("Enter");
+    await page.getByText('Saved policy "Core 60/40".').waitFor();
+    await page.getByText(/max drift/).waitFor();
+    await page.screenshot({ path: path.join(SHOTS, "policy-list.png") });
+
+    const state = await snapshot();
+    const cells = await usedValues(POLICY_SHEET);
+    expect(readPolicySheet(cells)).toEqual([expected]);
+    expect(Object.fromEntries(state.names.map((n) => [n.name, n.formula]))).toEqual({
+      REBAL_POLICY_Core_60_40: `='Rebal Policies'!$A$1:$B$${cells.length}`,
+      REBAL_BIND_Core_60_40_HOLDINGS: "=Portfolio!$B$2:$E$5",
+      REBAL_BIND_Core_60_40_CASH: "=Portfolio!$G$3",
+    });
+    // only the policy sheet was added; the others are untouched
+    expect(state.sheets.filter((s) => s.name !== POLICY_SHEET)).toEqual(initial.sheets);
+  });
+
+  test("the status line is computed from the bound ranges", async () => {
+    // total 63000: VTI 25000/63000 = 39.68% (target 50%), BND 30000/63000 = 47.62% (target 40%): both breached
+    const text = await h.page.getByRole("listitem").first().textContent();
+    expect(text).toContain("Due");
+    expect(text).toMatch(/max drift 10\.32%; breached: VTI, BND/);
+  });
+
+  test("generate a trade sheet: a new sheet with the trades REBAL.TRADES computes from the stored policy", async () => {
+    const before = await snapshot();
+    await h.page.getByRole("button", { name: "Generate trade sheet" }).click();
+    await h.page.getByText(/^Wrote "Trades \d{4}-\d{2}-\d{2}"/).waitFor();
+    await h.page.screenshot({ path: path.join(SHOTS, "trade-sheet-written.png") });
+    const after = await snapshot();
+    const added = after.sheets.filter((s) => !before.sheets.some((b) => b.name === s.name));
+    expect(added.map((s) => s.name)).toEqual([expect.stringMatching(/^Trades \d{4}-\d{2}-\d{2}$/)]);
+    // nothing else touched: other sheets and names identical
+    expect(after.sheets.filter((s) => s !== added[0] && s.name !== added[0].name)).toEqual(before.sheets);
+    expect(after.names).toEqual(before.names);
+    expect(added[0].charts).toHaveLength(1);
+
+    const sheet = await usedValues(added[0].name);
+    const policyRange = await usedValues(POLICY_SHEET); // the cells REBAL_POLICY_Core_60_40 refers to
+    expect(parsePolicy(policyRange).policy).toEqual(expected);
+    expect(sheet[1]).toEqual(expect.arrayContaining(["Policy", "Core 60/40"]));
+    expect(sheet[3]).toEqual(expect.arrayContaining(["Add-in version", PKG_VERSION])); // __REBAL_VERSION__
+    expect(sheet[4][1]).toMatch(/^[0-9a-f]{64}$/);
+    const header = sheet.findIndex((r) => r[0] === "Asset");
+    const rows = sheet.slice(header + 1, header + 4);
+    // the quantities equal REBAL.TRADES(quantities, prices, targets, cash, REBAL_POLICY_Core_60_40)
+    const col = (j: number) => HOLDINGS.slice(1).map((r) => [r[j]]);
+    const trades = tradesFn(col(1), col(2), col(3), CASH, policyRange) as number[][];
+    expect(rows.map((r) => [r[2]])).toEqual(trades);
+    expect(trades.flat().some((x) => x !== 0)).toBe(true);
+    // and every per-asset column agrees with REBAL.TRADESHEET
+    const ts = tradeSheetFn(HOLDINGS, CASH, policyRange) as unknown[][];
+    expect(rows.map((r) => [r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[10], r[11]])).toEqual(ts.slice(1, 4));
+  });
+
+  test("a second trade sheet on the same day gets a unique name", async () => {
+    await h.page.getByRole("button", { name: "Generate trade sheet" }).click();
+    await h.page.getByText(/^Wrote "Trades \d{4}-\d{2}-\d{2} \(2\)"/).waitFor();
+  });
+
+  test("bad input (a deleted holdings binding): a clear message and nothing written", async () => {
+    await h.page.evaluate(() => {
+      const f = (window as unknown as { __fake: { state: FakeState } }).__fake;
+      f.state.names.find((n) => n.name.endsWith("_HOLDINGS"))!.formula = "=#REF!";
+    });
+    const before = await snapshot();
+    await h.page.getByRole("button", { name: "Generate trade sheet" }).click();
+    await h.page.getByText(/refers to =#REF! \(its cells were deleted\); bind the holdings again/).first().waitFor();
+    await h.page.screenshot({ path: path.join(SHOTS, "error-deleted-binding.png") });
+    const after = await snapshot();
+    expect(after.sheets).toEqual(before.sheets);
+    expect(after.names).toEqual(before.names);
+  });
+
+  test("no console errors, page errors, CSP violations or outside requests", async () => {
+    const csp = await h.page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
+    expect({ console: h.consoleErrors, page: h.pageErrors, csp, failed: h.failedRequests, outside: h.blockedRequests })
+      .toEqual({ console: [], page: [], csp: [], failed: [], outside: [] });
+  });
+});
