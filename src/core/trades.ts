@@ -437,48 +437,55 @@ class LocalSearch {
    * over the min_trade gap), or for fractional assets the exact 1-D optimum and a cash-restoring move.
    */
   private readonly cand = new Float64Array(8);
+  private nCand = 0;
+  /** Adds trade nv for asset i (held at v) to the candidates, snapped to lots, box and min_trade. */
+  private pushCand(i: number, v: number, nv: number): void {
+    const L = this.lots[i];
+    const p = this.p[i];
+    if (L > 0) nv = Math.round(nv / L) * L;
+    if (Math.abs(nv) * p <= 1e-12 * this.V) nv = 0;
+    nv = Math.min(Math.max(nv, this.loQ[i]), this.hiQ[i]);
+    if (nv !== 0 && Math.abs(nv) * p < this.minTrade * (1 - 1e-12)) {
+      // inside the min_trade gap: either no trade, or the smallest allowed trade that way
+      const mt = minimalTrade(L, p, this.minTrade, Math.sign(nv), this.loQ[i], this.hiQ[i]);
+      if (v !== 0 && this.nCand < 8) this.cand[this.nCand++] = 0;
+      nv = mt;
+    }
+    if (nv === v || !this.allowed(i, nv) || this.nCand >= 8) return;
+    for (let k = 0; k < this.nCand; k++) if (this.cand[k] === nv) return;
+    this.cand[this.nCand++] = nv;
+  }
+
   private candidates(i: number): number {
-    let m = 0;
+    this.nCand = 0;
     const L = this.lots[i];
     const v = this.dq[i];
     const p = this.p[i];
-    const push = (nv: number): void => {
-      if (L > 0) nv = Math.round(nv / L) * L;
-      if (Math.abs(nv) * p <= 1e-12 * this.V) nv = 0;
-      nv = Math.min(Math.max(nv, this.loQ[i]), this.hiQ[i]);
-      if (nv !== 0 && Math.abs(nv) * p < this.minTrade * (1 - 1e-12)) {
-        // inside the min_trade gap: either no trade, or the smallest allowed trade that way
-        const mt = minimalTrade(L, p, this.minTrade, Math.sign(nv), this.loQ[i], this.hiQ[i]);
-        if (v !== 0 && m < 8) this.cand[m++] = 0;
-        nv = mt;
-      }
-      if (nv === v || !this.allowed(i, nv) || m >= 8) return;
-      for (let k = 0; k < m; k++) if (this.cand[k] === nv) return;
-      this.cand[m++] = nv;
-    };
     // the exact 1-D minimiser of (e + a)^2 + (s - a)^2 ignoring costs: a = (s - e) / 2 (in weight)
     const s = this.c - this.dc;
     const jump = (((s - this.e[i]) / 2) * this.V) / p;
     // a buy is limited by the cash above the reserve (costs included)
     const room = this.c > this.reserve ? (((this.c - this.reserve) * this.V) / (p * (1 + this.bps)) - (v === 0 ? this.fixed / p : 0)) : 0;
     if (L > 0) {
-      push(v + L);
-      push(v - L);
-      const kLots = Math.round(jump / L);
-      if (kLots > 1 || kLots < -1) { push(v + kLots * L); push(v + (kLots - Math.sign(kLots)) * L); }
+      this.pushCand(i, v, v + L);
+      this.pushCand(i, v, v - L);
+      // multi-lot jumps only in small books: in large ones the rounded start is within a lot of the
+      // optimum for almost every asset, and many assets jumping at once for the same cash overshoot
+      const kLots = this.n <= JUMP_MAX ? Math.round(jump / L) : 0;
+      if (kLots > 1 || kLots < -1) { this.pushCand(i, v, v + kLots * L); this.pushCand(i, v, v + (kLots - Math.sign(kLots)) * L); }
       const kRoom = Math.floor(room / L + 1e-12);
-      if (jump > 0 && kRoom >= 1 && kRoom < kLots) push(v + kRoom * L);
+      if (jump > 0 && kRoom >= 1 && kRoom < kLots) this.pushCand(i, v, v + kRoom * L); // (kLots is 0 in large books)
     } else {
-      push(v + jump);
-      if (jump > 0 && room > 0 && room < jump) push(v + room * (1 - 1e-12));
+      this.pushCand(i, v, v + jump);
+      if (jump > 0 && room > 0 && room < jump) this.pushCand(i, v, v + room * (1 - 1e-12));
     }
     if (this.c < this.reserve) {
       // cover the whole cash shortfall with this asset alone, if it can
       const need = ((this.reserve - this.c) * this.V) / (p * (1 - this.bps)) + (v === 0 ? this.fixed / p : 0);
-      push(v - (L > 0 ? Math.ceil(need / L - 1e-12) * L : need * (1 + 1e-12)));
-      if (v > 0) push(0);
+      this.pushCand(i, v, v - (L > 0 ? Math.ceil(need / L - 1e-12) * L : need * (1 + 1e-12)));
+      if (v > 0) this.pushCand(i, v, 0);
     }
-    return m;
+    return this.nCand;
   }
 
   private apply(i: number, v: number): void {
@@ -632,8 +639,19 @@ class LocalSearch {
         heap[0] = heap[--size];
         siftDown(0, size);
         this.delta(i, newV[i]); // re-evaluate: earlier moves in this pass changed the cash
-        if (!ok()) { misses++; continue; }
-        this.apply(i, newV[i]);
+        let v = newV[i];
+        if (!ok()) {
+          // the stored move went stale: take this asset's best move at the current cash, if any
+          const m = this.candidates(i);
+          let bestDf = 0;
+          v = NaN;
+          for (let k = 0; k < m; k++) {
+            this.delta(i, this.cand[k]);
+            if (ok() && this.df < bestDf) { bestDf = this.df; v = this.cand[k]; }
+          }
+          if (Number.isNaN(v)) { misses++; continue; }
+        }
+        this.apply(i, v);
         applied++;
         misses = 0;
       }
@@ -685,6 +703,8 @@ const KICK_SEARCH_MAX = 12;
 const MAX_KICKS = 8;
 /** Books up to this many assets also get the windowed enumeration. */
 const ENUMERATE_MAX = 4;
+/** Books up to this many assets also try multi-lot jumps to an asset's 1-D optimum. */
+const JUMP_MAX = 64;
 
 function finishPlan(book: Book, policy: Policy, V: number, w: Float64Array, d: Float64Array, h: Float64Array, breached: Uint8Array, trades: Float64Array, reasons: Uint8Array, decision: Decision): TradePlan {
   const { quantities: q, prices: p } = book;

@@ -149,7 +149,7 @@ describe("planTrades invariants", () => {
       // (trades.ts: windowed enumeration); for larger whole-lot books it is a local search, and a
       // second plan can occasionally find a slightly closer book (a known limitation, see the
       // closing notes). Fractional books of any size are covered.
-      const fractional = b.lots.every((l) => (l ?? policy.lot) === 0);
+      const fractional = b.q.every((_, i) => (b.lots?.[i] ?? policy.lot) === 0);
       if (b.q.length > 4 && !fractional) return;
       const fixedDestination = policy.destination === "target" && policy.scope === "all";
       const allInside = Array.from(again.breached).every((x) => x === 0);
