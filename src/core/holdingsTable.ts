@@ -14,6 +14,7 @@
  * Same aliases and rules as src/functions/holdings.ts (which parses Excel ranges); kept in core so
  * the CLI does not import the formula layer.
  */
+import { isBlank, numberCell } from "./cells";
 import { RebalError } from "./errors";
 import { Book } from "./trades";
 
@@ -33,7 +34,7 @@ export const REQUIRED_HOLDINGS_COLUMNS = ["asset", "quantity", "price", "target"
 /** Header normalisation: case-insensitive, spaces/underscores/hyphens ignored. */
 export const normHeader = (s: string): string => s.toLowerCase().replace(/[\s_-]/g, "");
 
-export const isBlankCell = (v: unknown): boolean => v === null || v === undefined || (typeof v === "string" && v.trim() === "");
+export const isBlankCell = isBlank;
 
 /** Column letter of a 0-based column index (0 -> A, 26 -> AA). */
 export function columnLetter(j: number): string {
@@ -42,22 +43,8 @@ export function columnLetter(j: number): string {
   return s;
 }
 
-/** Reads a number from a cell: numbers and numeric text ("1,234.5", "5%"); anything else is an error naming `where`. */
-export function numberFromCell(v: unknown, where: string): number {
-  if (typeof v === "number") {
-    if (!Number.isFinite(v)) throw new RebalError(`${where} is not a finite number`);
-    return v;
-  }
-  if (typeof v === "string") {
-    const s = v.trim().replace(/,/g, "");
-    const x = s.endsWith("%") ? Number(s.slice(0, -1)) / 100 : Number(s);
-    if (s !== "" && Number.isFinite(x)) return x;
-    throw new RebalError(`${where}: "${v.length > 40 ? v.slice(0, 40) + "…" : v}" is not a number`);
-  }
-  if (typeof v === "boolean") throw new RebalError(`${where}: ${v ? "TRUE" : "FALSE"} is not a number`);
-  if (isBlankCell(v)) throw new RebalError(`${where} is blank`);
-  throw new RebalError(`${where} is not a number`);
-}
+/** Reads a number from a cell (cells.ts): the one reader of numeric cells. */
+export const numberFromCell = numberCell;
 
 /** Finds the holdings columns in a header row; `extra` adds columns of the caller's (e.g. account). */
 export function findHoldingsColumns(header: readonly unknown[], where: string, extra: Record<string, string[]> = {}): Record<string, number> {
