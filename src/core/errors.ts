@@ -2,7 +2,7 @@
  * RebalError: the one error type the engine throws for bad input or an infeasible request.
  * Its message says what is wrong and where (argument, row, key) in words an analyst can act on;
  * the formula layer turns it into `#VALUE!` with that message. Anything else thrown from core is a
- * bug, and the formula layer reports it as `#VALUE!` "internal error" rather than crashing Excel.
+ * bug, and the formula layer reports it as `#VALUE!` "internal error" rather than letting it escape.
  */
 export class RebalError extends Error {
   constructor(message: string) {

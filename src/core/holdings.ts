@@ -1,7 +1,7 @@
 /**
  * A holdings range with a header row -> a Book for the trade engine.
  *
- * Columns are found by header name (case-insensitive, spaces/underscores ignored); order is free and
+ * Columns are found by header name (holdingsTable.ts: case-insensitive, spaces/underscores ignored); order is free and
  * other columns (sector, notes...) are ignored. Required: asset (ticker, symbol, name, security),
  * quantity (shares, qty, units, position), price (px, last, close), target (weight, target_weight).
  * Optional: lot (lot_size, board_lot), restricted (no_trade, locked), min_weight, max_weight.
@@ -11,19 +11,7 @@
 import { RebalError } from "./errors";
 import { Book } from "./trades";
 import { isBlank, matrixArg, numberCell } from "./cells";
-
-const COLUMNS: Record<string, string[]> = {
-  asset: ["asset", "ticker", "symbol", "name", "security", "instrument"],
-  quantity: ["quantity", "shares", "qty", "units", "position", "holding"],
-  price: ["price", "px", "last", "close", "lastprice"],
-  target: ["target", "weight", "targetweight", "target%", "targetpct"],
-  lot: ["lot", "lotsize", "boardlot"],
-  restricted: ["restricted", "notrade", "locked", "frozen"],
-  min_weight: ["minweight", "min", "minimum"],
-  max_weight: ["maxweight", "max", "maximum"],
-};
-
-const norm = (s: string) => s.toLowerCase().replace(/[\s_\-]/g, "");
+import { findHoldingsColumns, flagCell } from "./holdingsTable";
 
 export interface Holdings {
   assets: string[];
@@ -32,39 +20,10 @@ export interface Holdings {
   book: Omit<Book, "cash">;
 }
 
-export function findColumns(header: unknown[], arg: string): Record<string, number> {
-  const found: Record<string, number> = {};
-  header.forEach((h, j) => {
-    if (typeof h !== "string") return;
-    const key = norm(h);
-    for (const [col, aliases] of Object.entries(COLUMNS)) {
-      if (aliases.includes(key)) {
-        if (found[col] !== undefined) throw new RebalError(`${arg}: columns ${found[col] + 1} and ${j + 1} are both "${col}"`);
-        found[col] = j;
-      }
-    }
-  });
-  for (const col of ["asset", "quantity", "price", "target"]) {
-    if (found[col] === undefined) throw new RebalError(`${arg}: no "${col}" column in the header row (accepted names: ${COLUMNS[col].join(", ")})`);
-  }
-  return found;
-}
-
-function flag(v: unknown, where: string): number {
-  if (isBlank(v) || v === false || v === 0) return 0;
-  if (v === true || v === 1) return 1;
-  if (typeof v === "string") {
-    const s = v.trim().toLowerCase();
-    if (["true", "yes", "y", "x", "1"].includes(s)) return 1;
-    if (["false", "no", "n", "0"].includes(s)) return 0;
-  }
-  throw new RebalError(`${where} must be TRUE/FALSE (or yes/no), got ${JSON.stringify(v)}`);
-}
-
 export function readHoldings(value: unknown, arg: string): Holdings {
   const m = matrixArg(value, arg);
   if (m.length < 2) throw new RebalError(`${arg} needs a header row and at least one holding`);
-  const cols = findColumns(m[0], arg);
+  const cols = findHoldingsColumns(m[0], arg);
   const assets: string[] = [];
   const rows: number[] = [];
   const q: number[] = [], p: number[] = [], t: number[] = [], lot: number[] = [], lo: number[] = [], hi: number[] = [];
@@ -85,7 +44,7 @@ export function readHoldings(value: unknown, arg: string): Holdings {
     p.push(numberCell(row[cols.price], where("price")));
     t.push(numberCell(row[cols.target], where("target")));
     lot.push(cols.lot === undefined || isBlank(row[cols.lot]) ? NaN : numberCell(row[cols.lot], where("lot")));
-    restricted.push(cols.restricted === undefined ? 0 : flag(row[cols.restricted], where("restricted")));
+    restricted.push(cols.restricted === undefined ? 0 : flagCell(row[cols.restricted], where("restricted")));
     lo.push(cols.min_weight === undefined || isBlank(row[cols.min_weight]) ? NaN : numberCell(row[cols.min_weight], where("min_weight")));
     hi.push(cols.max_weight === undefined || isBlank(row[cols.max_weight]) ? NaN : numberCell(row[cols.max_weight], where("max_weight")));
   }

@@ -72,7 +72,8 @@ export function isHoldingsHeader(row: readonly unknown[]): boolean {
   return REQUIRED_HOLDINGS_COLUMNS.every((c) => HOLDINGS_COLUMNS[c].some((a) => keys.has(a)));
 }
 
-function flag(v: unknown, where: string): number {
+/** A TRUE/FALSE cell (also yes/no, y/n, x, 1/0); blank is FALSE. */
+export function flagCell(v: unknown, where: string): number {
   if (isBlankCell(v) || v === false || v === 0) return 0;
   if (v === true || v === 1) return 1;
   if (typeof v === "string") {
@@ -121,7 +122,7 @@ export function readHoldingsRows(data: readonly (readonly unknown[])[], rowNumbe
     lot.push(opt("lot"));
     lo.push(opt("min_weight"));
     hi.push(opt("max_weight"));
-    restricted.push(cols.restricted === undefined ? 0 : flag(cell(row, cols.restricted), at("restricted")));
+    restricted.push(cols.restricted === undefined ? 0 : flagCell(cell(row, cols.restricted), at("restricted")));
   }
   if (assets.length === 0) throw new RebalError(`${where} has a header row but no holdings`);
   return {
