@@ -11,11 +11,6 @@ export class RebalError extends Error {
   }
 }
 
-/** Throws a RebalError with `message` unless `condition` holds. */
-export function ensure(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new RebalError(message);
-}
-
 /** Formats a number for a message: short, without trailing noise. */
 export function fmt(x: number): string {
   if (!Number.isFinite(x)) return String(x);

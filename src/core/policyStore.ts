@@ -47,27 +47,44 @@ export function readPolicyBlock(rows: unknown[][], where: string): Policy {
   return policy;
 }
 
-/**
- * Splits the used range of the policy sheet into blocks (runs of non-blank rows) and reads each.
- * Two policies with one name are an error naming it.
- */
-export function readPolicySheet(cells: unknown[][]): Policy[] {
+/** A run of non-blank rows (columns A:B) on the policy sheet: one stored policy. */
+export interface PolicyBlockRows {
+  /** 0-based sheet row of the block's first row. */
+  start: number;
+  /** 0-based sheet row after the block's last row. */
+  end: number;
+  rows: unknown[][];
+}
+
+/** Splits the policy sheet's A:B values into blocks of non-blank rows (the layout rule above). */
+export function splitPolicyBlocks(cells: unknown[][]): PolicyBlockRows[] {
   const blank = (v: unknown) => v === null || v === undefined || (typeof v === "string" && v.trim() === "");
-  const out: Policy[] = [];
+  const out: PolicyBlockRows[] = [];
   let start = -1;
   for (let r = 0; r <= cells.length; r++) {
     const empty = r === cells.length || cells[r].slice(0, 2).every(blank);
     if (!empty && start < 0) start = r;
     if (empty && start >= 0) {
-      out.push(readPolicyBlock(cells.slice(start, r).map((row) => row.slice(0, 2)), `${POLICY_SHEET} rows ${start + 1}-${r}`));
+      out.push({ start, end: r, rows: cells.slice(start, r).map((row) => [row[0] ?? "", row[1] ?? ""]) });
       start = -1;
     }
   }
-  const seen = new Map<string, number>();
+  return out;
+}
+
+/** Where a block is, in words: "Rebal Policies rows 1-15". */
+export const blockWhere = (b: PolicyBlockRows): string => `${POLICY_SHEET} rows ${b.start + 1}-${b.end}`;
+
+/**
+ * Reads every stored policy on the policy sheet. Two policies with one name are an error naming it.
+ */
+export function readPolicySheet(cells: unknown[][]): Policy[] {
+  const out = splitPolicyBlocks(cells).map((b) => readPolicyBlock(b.rows, blockWhere(b)));
+  const seen = new Set<string>();
   for (const p of out) {
     const k = nameKey(p.name).toLowerCase();
     if (seen.has(k)) throw new RebalError(`${POLICY_SHEET}: two policies are named "${p.name}"`);
-    seen.set(k, 1);
+    seen.add(k);
   }
   return out;
 }

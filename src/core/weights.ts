@@ -15,9 +15,3 @@ export function weights(values: ArrayLike<number>, cash = 0): Float64Array {
   return w;
 }
 
-/** Market values `q_i * p_i`. */
-export function marketValues(quantities: ArrayLike<number>, prices: ArrayLike<number>): Float64Array {
-  const v = new Float64Array(quantities.length);
-  for (let i = 0; i < v.length; i++) v[i] = quantities[i] * prices[i];
-  return v;
-}

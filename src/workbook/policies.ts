@@ -15,7 +15,7 @@
 import { RebalError } from "../core/errors";
 import { Policy } from "../core/policy";
 import {
-  POLICY_SHEET, cashBindingName, holdingsBindingName, nameKey, policyBlock, policyDefinedName, readPolicyBlock, readPolicySheet,
+  POLICY_SHEET, blockWhere, cashBindingName, holdingsBindingName, nameKey, policyBlock, policyDefinedName, readPolicyBlock, readPolicySheet, splitPolicyBlocks,
 } from "../core/policyStore";
 import { runExcel } from "./excel";
 import { resolveReference } from "./ranges";
@@ -64,29 +64,21 @@ interface Block {
   error: string | null;
 }
 
-/** Splits A:B values into blocks of non-blank rows (same rule as core's readPolicySheet). */
+/** The policy sheet's blocks (core's splitPolicyBlocks), each parsed or with its error kept. */
 export function splitBlocks(cells: unknown[][]): Block[] {
-  const out: Block[] = [];
-  let start = -1;
-  for (let r = 0; r <= cells.length; r++) {
-    const empty = r === cells.length || cells[r].slice(0, 2).every(blank);
-    if (!empty && start < 0) start = r;
-    if (empty && start >= 0) {
-      const rows = cells.slice(start, r).map((row) => [row[0] ?? "", row[1] ?? ""] as Cell[]);
-      let policy: Policy | null = null;
-      let error: string | null = null;
-      try {
-        policy = readPolicyBlock(rows, `${POLICY_SHEET} rows ${start + 1}-${r}`);
-      } catch (e) {
-        error = (e as Error).message;
-      }
-      const nameRow = rows.find((x) => typeof x[0] === "string" && x[0].trim().toLowerCase() === "name");
-      const name = policy ? policy.name : nameRow && !blank(nameRow[1]) ? String(nameRow[1]).trim() : "";
-      out.push({ rows, start, name, policy, error });
-      start = -1;
+  return splitPolicyBlocks(cells).map((b) => {
+    const rows = b.rows as Cell[][];
+    let policy: Policy | null = null;
+    let error: string | null = null;
+    try {
+      policy = readPolicyBlock(rows, blockWhere(b));
+    } catch (e) {
+      error = (e as Error).message;
     }
-  }
-  return out;
+    const nameRow = rows.find((x) => typeof x[0] === "string" && x[0].trim().toLowerCase() === "name");
+    const name = policy ? policy.name : nameRow && !blank(nameRow[1]) ? String(nameRow[1]).trim() : "";
+    return { rows, start: b.start, name, policy, error };
+  });
 }
 
 const safeKey = (name: string): string | null => {

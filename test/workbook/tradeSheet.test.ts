@@ -74,7 +74,7 @@ describe("writeTradeSheet", () => {
   const bad: [string, (f: FakeExcel) => void, RegExp][] = [
     ["an empty holdings range", (f) => { f.state.tables[0].address = "H10:K12"; }, /holdings range .* is empty/],
     ["holdings without a header", (f) => f.put("Portfolio", "B2", [["x", "y", "z", "w"]]), /no "asset" column/],
-    ["a malformed holding", (f) => f.put("Portfolio", "D4", [["n/a"]]), /row 3, column "price": "n\/a" is not a number/],
+    ["a malformed holding", (f) => f.put("Portfolio", "D4", [["n/a"]]), /row 3, column C "Price": "n\/a" is not a number/],
     ["a deleted holdings binding", (f) => { f.state.names.find((n) => n.name.endsWith("_HOLDINGS"))!.formula = "=#REF!"; }, /HOLDINGS refers to =#REF! \(its cells were deleted\); bind the holdings again/],
     ["a removed holdings binding", (f) => { f.state.names = f.state.names.filter((n) => !n.name.endsWith("_HOLDINGS")); }, /no holdings are bound/],
     ["a blank cash cell", (f) => f.put("Portfolio", "G3", [[""]]), /cash cell .* is blank/],
