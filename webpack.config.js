@@ -7,7 +7,8 @@
  *
  * dist/: functions.js, functions.json (custom functions metadata), taskpane.html (the shared
  * runtime page: loads office.js, functions.js and taskpane.js), taskpane.js, taskpane.css,
- * support.html, assets/, manifest.xml.
+ * support.html, assets/, manifest.xml; compare-worker.js (the pane's "Compare policies" Web Worker,
+ * bundled by webpack 5 from `new Worker(new URL("./compare.worker.ts", import.meta.url))`).
  */
 const fs = require("fs");
 const os = require("os");

@@ -1,12 +1,16 @@
 /**
  * Backtests on 20 years of daily prices (5,040 days) x 500 assets under a threshold policy (the 5/25
- * rule, whole shares): the core engine (runBacktest on Float64Arrays), and REBAL.BACKTEST end to end
- * (Excel-shaped any[][] with a header row: range parsing, options, engine, statistics, result table),
+ * rule; fractional shares, and whole shares): the core engine (runBacktest on Float64Arrays; fractional
+ * cost-free rebalances take the closed-form plan of src/core/backtest/targetPlan.ts, whole shares go
+ * through planTrades; quiet rows are scanned by a WebAssembly kernel, from a plain Float64Array copied
+ * in by windows or in place from backtestPrices' matrix, or by the JavaScript loop), and REBAL.BACKTEST
+ * end to end (Excel-shaped any[][] with a header row: range parsing, options, engine, statistics,
+ * result table),
  * against a bare day loop an analyst would write (arrays of rows; mark, check bands, rebalance every
  * asset to target with fractional shares; no lots, costs or statistics). Speed reference only.
  * Targets (reported, not asserted): engine <= 10 ms, formula end to end <= 40 ms.
  */
-import { runBacktest } from "../src/core/backtest";
+import { backtestPrices, runBacktest } from "../src/core/backtest";
 import { parsePolicy } from "../src/core/policy";
 import { backtestFn } from "../src/functions/backtest";
 import { BenchRow, measure, rng } from "./harness";
@@ -61,6 +65,10 @@ export function benchBacktest(T = 5040, n = 500): BenchRow[] {
   const frac = parsePolicy(fracText).policy;
   const whole = parsePolicy("band_abs=0.05; band_rel=0.25; lot=1").policy;
   const never = parsePolicy("band_abs=0.9; lot=0").policy;
+  // the same prices in the matrix REBAL.BACKTEST parses into (backtestPrices: the kernel reads it in place)
+  const own = backtestPrices(T, n);
+  own.set(prices);
+  const inputOwn = { dates, prices: own, nAssets: n, targets };
   const pf = runBacktest(input, frac);
   const pw = runBacktest(input, whole, { initialValue: 1e8 });
   // Excel-shaped arguments: a header row of dates and tickers, then one row per day.
@@ -74,8 +82,10 @@ export function benchBacktest(T = 5040, n = 500): BenchRow[] {
   const ht = Array.from(targets);
   const out: BenchRow[] = [];
   const o = { minRuns: 10 };
-  out.push(measure(`core runBacktest, ${T} days x ${n} assets, 5/25 bands, fractional`, () => runBacktest(input, frac), { ...o, note: `${pf.rebalances} rebalances = ${pf.planCalls} planTrades calls` }));
-  out.push(measure(`core runBacktest, same, whole shares (lot=1), initial_value 1e8`, () => runBacktest(input, whole, { initialValue: 1e8 }), { ...o, note: `${pw.rebalances} rebalances, ${pw.planCalls} planTrades calls` }));
+  out.push(measure(`core runBacktest, ${T} days x ${n} assets, 5/25 bands, fractional`, () => runBacktest(input, frac), { ...o, note: `${pf.rebalances} rebalances: ${pf.fastPlans} closed-form plans + ${pf.planCalls} planTrades calls` }));
+  out.push(measure(`core runBacktest, same, prices in backtestPrices' matrix (read in place)`, () => runBacktest(inputOwn, frac), { ...o, note: "as REBAL.BACKTEST passes them" }));
+  out.push(measure(`core runBacktest, same, JavaScript quiet-row loop (scan=js)`, () => runBacktest(input, frac, { scan: "js" }), { ...o, note: "where WebAssembly SIMD is missing" }));
+  out.push(measure(`core runBacktest, same, whole shares (lot=1), initial_value 1e8`, () => runBacktest(input, whole, { initialValue: 1e8 }), { ...o, note: `${pw.rebalances} rebalances: ${pw.fastPlans} closed-form plans + ${pw.planCalls} planTrades calls` }));
   out.push(measure(`core runBacktest, day loop only (mark + band check, never breached)`, () => runBacktest(input, never), { ...o, note: "the floor without planTrades" }));
   out.push(measure(`REBAL.BACKTEST end to end, ${T + 1} x ${n} any[][] with header, 5/25 fractional`, () => backtestFn(xDates, xPrices, xTargets, fracText, null), o));
   out.push(measure(`bare day loop (mark, bands, rebalance to target), ${T} x ${n}`, () => bareLoop(plain, rows, ht, h, 1e6), { ...o, note: "no lots/costs/records/statistics" }));

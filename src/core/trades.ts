@@ -36,6 +36,15 @@
  *    evaluates every asset's candidate moves in O(1) and applies the improving ones best-first.
  * 4. Guard: if not trading is feasible and at least as close, no trades (so a book already on its
  *    destination gives none, and rebalancing a result again gives none).
+ * Closed form: step 3 is skipped when the rounded start is already the exact optimum - fractional
+ * lots, no costs, no min_trade, mode full, every asset traded to its target (scope all, nothing
+ * restricted, no weight limits, no shorts), relaxation solved at mu = 0 (to its tolerance: the cash
+ * target 1 - sum(d) is not below the reserve), and the start's residuals only rounding
+ * (`startIsClosedForm`). Then x = d satisfies the KKT conditions with mu = 0, so no move lowers F in
+ * exact arithmetic; a search would only chase the rounding error of the cash weight (~1e-15) by moving
+ * an asset about half of it. backtest/targetPlan.ts replays this case (steps 1-5 with the same
+ * expressions) without allocations for the backtests; its test checks it against planTrades, so a
+ * change to these steps must be made there too.
  */
 import { halfWidths, BAND_TOLERANCE } from "./bands";
 import { decide, Decision } from "./check";
@@ -207,8 +216,9 @@ export function planTrades(book: Book, policy: Policy, options: PlanOptions = {}
   // 1. Continuous relaxation with costs taken off the budget.
   const x = new Float64Array(n);
   let costEst = 0;
+  let mu = NaN;
   for (let iter = 0; iter < 3; iter++) {
-    solveRelaxation(d, lo, hi, dc, reserve, 1 - costEst / V, x);
+    mu = solveRelaxation(d, lo, hi, dc, reserve, 1 - costEst / V, x);
     let c2 = 0;
     for (let i = 0; i < n; i++) {
       const dv = Math.abs(x[i] - w[i]) * V;
@@ -242,9 +252,13 @@ export function planTrades(book: Book, policy: Policy, options: PlanOptions = {}
     trades[i] = dq;
   }
 
-  // 3. Local search on the exact objective.
-  const search = new LocalSearch(q, p, w, d, dc, V, book.cash, reserve, bps, fixed, policy.minTrade, lots, loQ, hiQ, trades);
-  search.run();
+  // 3. Local search on the exact objective, unless the start is the closed-form optimum (header).
+  let closedForm = mu === 0 && bps === 0 && fixed === 0 && policy.minTrade === 0 && policy.mode === "full" && k === 0 && !policy.allowShort && !minW && !maxW;
+  for (let i = 0; i < n && closedForm; i++) if (lots[i] !== 0 || !tradeable[i]) closedForm = false;
+  if (!closedForm || !startIsClosedForm(q, p, d, trades, V, book.cash, dc, reserve)) {
+    const search = new LocalSearch(q, p, w, d, dc, V, book.cash, reserve, bps, fixed, policy.minTrade, lots, loQ, hiQ, trades);
+    search.run();
+  }
 
   // 4. Fractional trades to 1e-8 shares; then the cash reserve exactly, in currency.
   for (let i = 0; i < n; i++) {
@@ -276,6 +290,22 @@ export function planTrades(book: Book, policy: Policy, options: PlanOptions = {}
     else reasons[i] = Reason.Hold;
   }
   return finishPlan(book, policy, V, w, d, h, breached, trades, reasons, decision);
+}
+
+/**
+ * For the closed-form case (module header): is the rounded start the optimum up to rounding? Every
+ * |x_i - d_i| <= 1e-14 and |c - d_c| <= 1e-14 max(1, n) (x, c the weights after the trades, costs 0;
+ * c as the local search computes it), and c >= reserve - 1e-13 (the search's Phase A would not run).
+ */
+function startIsClosedForm(q: Float64Array, p: Float64Array, d: Float64Array, trades: Float64Array, V: number, cash: number, dc: number, reserve: number): boolean {
+  const n = q.length;
+  let c = cash;
+  for (let i = 0; i < n; i++) {
+    if (!(Math.abs(((q[i] + trades[i]) * p[i]) / V - d[i]) <= 1e-14)) return false;
+    c -= trades[i] * p[i];
+  }
+  c /= V;
+  return c >= reserve - 1e-13 && Math.abs(c - dc) <= 1e-14 * Math.max(1, n);
 }
 
 /** The objective F of trades (module header), on the pre-trade total V. */

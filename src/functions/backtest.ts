@@ -1,15 +1,16 @@
 /**
  * The backtest formulas' bodies: BACKTEST, EQUITY, STATS. Each parses its Excel arguments (args.ts
  * conventions: a first row of text in the dates or prices range is a header and is skipped; blank
- * price cells are missing; dates are Excel serials, oldest first), calls src/core/backtest and shapes
+ * price cells are missing; dates are Excel serials, oldest first; the price range is read in one pass
+ * straight into the engine's price matrix, core's backtestPrices), calls src/core/backtest and shapes
  * the result. Undefined statistics (Sharpe of a flat series, Calmar without drawdown...) are a
  * #DIV/0! in their cell with the reason; no NaN or Infinity reaches a cell.
  */
 import { serialDay } from "../core/calendar";
 import { RebalError } from "../core/errors";
 import { parsePolicy } from "../core/policy";
-import { backtestSummary, BacktestResult, MetricRow, parseBacktestOptions, parseStatsOptions, performanceStats, runBacktest, statsRows } from "../core/backtest";
-import { divisionByZero, isBlank, keyValueArg, matrixArg, numberCell, numbersArg } from "./args";
+import { backtestPrices, backtestSummary, BacktestResult, MetricRow, parseBacktestOptions, parseStatsOptions, performanceStats, runBacktest, statsRows } from "../core/backtest";
+import { Cell, divisionByZero, isBlank, keyValueArg, matrixArg, numberCell, numbersArg } from "./args";
 
 type Out = (number | string | boolean | Error)[][];
 
@@ -38,7 +39,40 @@ function datesArg(value: unknown, arg: string): { dates: Float64Array; header: n
   return { dates, header, orientation };
 }
 
-/** Reads the price matrix: a first row of text is a header; blanks are missing (NaN); others must be positive numbers. */
+/**
+ * Copies the cells of `row` from `from` on into `out` (at `base`) while they are positive finite
+ * numbers - the common case, one tight loop - and returns the index of the first other cell (or width).
+ */
+function copyPrices(row: readonly unknown[], out: Float64Array, base: number, from: number, width: number): number {
+  for (let j = from; j < width; j++) {
+    const c = row[j];
+    if (typeof c === "number" && c > 0 && c < Infinity) out[base + j] = c;
+    else return j;
+  }
+  return width;
+}
+
+/** Any other price cell: blank -> NaN (missing); numeric text is read; anything else is an error naming it. */
+function otherPrice(c: unknown, arg: string, row: number, col: number): number {
+  if (isBlank(c as Cell)) return NaN;
+  const where = `${arg} row ${row} column ${col}`;
+  const x = typeof c === "number" ? c : numberCell(c as Cell, where);
+  if (!(x > 0 && x < Infinity)) throw new RebalError(`${where} must be a positive price, got ${x}`);
+  return x;
+}
+
+/**
+ * The previous call's price matrix, reused by the next one (custom functions run one at a time and
+ * the matrix is dead once the backtest has run): writing into memory already touched is about twice
+ * as fast as into fresh memory. It keeps the largest matrix seen alive (8 bytes per cell).
+ */
+let lastPrices: Float64Array | null = null;
+
+/**
+ * Reads the price matrix straight into a row-major Float64Array (no intermediate arrays): a first row
+ * with text is a header; blanks are missing (NaN); other cells must be positive numbers (numeric text
+ * is read), else an error naming the row and column.
+ */
 function pricesArg(value: unknown, arg: string): { prices: Float64Array; rows: number; cols: number; header: number } {
   const m = matrixArg(value, arg);
   const width = m[0].length;
@@ -46,19 +80,13 @@ function pricesArg(value: unknown, arg: string): { prices: Float64Array; rows: n
   for (let j = 0; j < width; j++) if (isHeaderText(m[0][j])) { header = 1; break; }
   const rows = m.length - header;
   if (rows <= 0) throw new RebalError(`${arg} has no rows below its header`);
-  const prices = new Float64Array(rows * width);
+  const prices = backtestPrices(rows, width, lastPrices); // where the engine's kernel reads it in place
+  lastPrices = prices;
   for (let r = 0; r < rows; r++) {
     const row = m[r + header];
     const base = r * width;
-    for (let j = 0; j < width; j++) {
-      const c = row[j];
-      let x: number;
-      if (typeof c === "number") x = c;
-      else if (c === null || c === undefined || c === "") { prices[base + j] = NaN; continue; }
-      else if (isBlank(c)) { prices[base + j] = NaN; continue; }
-      else x = numberCell(c, `${arg} row ${r + header + 1} column ${j + 1}`);
-      if (!(x > 0 && x < Infinity)) throw new RebalError(`${arg} row ${r + header + 1} column ${j + 1} must be a positive price, got ${x}`);
-      prices[base + j] = x;
+    for (let j = copyPrices(row, prices, base, 0, width); j < width; j = copyPrices(row, prices, base, j + 1, width)) {
+      prices[base + j] = otherPrice(row[j], arg, r + header + 1, j + 1);
     }
   }
   return { prices, rows, cols: width, header };

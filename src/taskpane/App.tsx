@@ -1,7 +1,10 @@
 /**
  * The Rebal task pane (React + Fluent UI v9): the workbook's policies with a live status each,
  * a policy editor (every key, validated inline by parsePolicy; holdings and cash bindings typed or
- * taken from the selection) and "Generate trade sheet". UI only: every workbook access goes
+ * taken from the selection), "Generate trade sheet" and "Insert live formulas" (REBAL formulas next
+ * to the holdings). The list and statuses follow changes made elsewhere (workbook events, debounced,
+ * removed on unmount; a Refresh button as fallback) and the pane follows the Office theme
+ * (re-read on visibility/focus: Excel has no theme event). UI only: every workbook access goes
  * through src/workbook. Text from cells is rendered as React text (escaped), never as HTML.
  */
 import * as React from "react";
@@ -10,13 +13,17 @@ import {
   Title3, makeStyles, tokens, webDarkTheme, webLightTheme,
 } from "@fluentui/react-components";
 import { ANCHORS, DEFAULT_POLICY, DESTINATIONS, FREQUENCIES, MODES, POLICY_KEYS, SCOPES, TRIGGERS } from "../core/policy";
-import { ADDIN_VERSION, errorMessage, officeReady, officeThemeKind } from "../workbook/excel";
+import { ADDIN_VERSION, errorMessage, officeReady, officeThemeKind, watchOfficeTheme } from "../workbook/excel";
+import { WorkbookWatch, watchWorkbook } from "../workbook/events";
+import { insertLiveFormulas } from "../workbook/liveFormulas";
 import { readPolicyInputs } from "../workbook/inputs";
 import { PolicyList, StoredPolicy, deletePolicy, duplicatePolicy, listPolicies, savePolicy } from "../workbook/policies";
 import { selectedAddress } from "../workbook/ranges";
 import { writeTradeSheet } from "../workbook/tradeSheet";
 import { FormValues, PolicyKey, formFromPolicy, validateForm } from "./form";
 import { PolicyStatus, policyStatus, todaySerial } from "./status";
+import { Tab, TabList } from "@fluentui/react-components";
+import { Compare } from "./Compare";
 
 const useStyles = makeStyles({
   root: { minHeight: "100vh", display: "flex", flexDirection: "column", backgroundColor: tokens.colorNeutralBackground1 },
@@ -64,7 +71,8 @@ function StatusLine({ p, s }: { p: StoredPolicy; s: Status | undefined }) {
       <Badge appearance="filled" color={st.due ? "danger" : "success"}>{st.due ? "Due" : "Not due"}</Badge>{" "}
       <Caption1>
         max drift {pct(st.maxDrift)}; breached: {st.breached.length ? st.breached.join(", ") : "none"}
-        {st.nextDate ? `; next calendar date ${st.nextDate}` : ""}; {st.reason}
+        {st.nextDate ? `; next calendar date ${st.nextDate}` : ""}
+        {st.lastRebalance ? `; last rebalance ${st.lastRebalance}` : p.policy?.frequency ? "; no rebalance recorded" : ""}; {st.reason}
       </Caption1>
     </div>
   );
@@ -145,7 +153,10 @@ let alertError: (m: string) => void = () => undefined;
 
 export function App() {
   const styles = useStyles();
-  const [theme] = React.useState(() => (officeThemeKind() === "dark" ? webDarkTheme : webLightTheme));
+  const [themeKind, setThemeKind] = React.useState(officeThemeKind);
+  const theme = themeKind === "dark" ? webDarkTheme : webLightTheme;
+  React.useEffect(() => watchOfficeTheme(setThemeKind), []);
+  const watch = React.useRef<WorkbookWatch | null>(null);
   const [ready, setReady] = React.useState<string>("Loading…");
   const [list, setList] = React.useState<PolicyList | null>(null);
   const [statuses, setStatuses] = React.useState<Record<string, Status>>({});
@@ -153,6 +164,7 @@ export function App() {
   const [message, setMessage] = React.useState<{ intent: "error" | "success"; text: string } | null>(null);
   const [busy, setBusy] = React.useState(false);
   const [confirmDelete, setConfirmDelete] = React.useState<string | null>(null);
+  const [view, setView] = React.useState<"policies" | "compare">("policies");
   alertError = (text) => setMessage({ intent: "error", text });
 
   const refreshStatuses = React.useCallback(async (l: PolicyList) => {
@@ -165,9 +177,10 @@ export function App() {
       const r = inputs[p.name];
       if (!p.policy || !r) continue;
       if (!r.ok) out[p.name] = { ok: false, error: r.error };
+      else if (l.logError && p.policy.frequency) out[p.name] = { ok: false, error: `last rebalance date unknown: ${l.logError}` };
       else {
         try {
-          out[p.name] = { ok: true, status: policyStatus(p.policy, r.inputs.holdings, r.inputs.cash, today) };
+          out[p.name] = { ok: true, status: policyStatus(p.policy, r.inputs.holdings, r.inputs.cash, today, p.lastRebalance) };
         } catch (e) {
           out[p.name] = { ok: false, error: errorMessage(e) };
         }
@@ -181,17 +194,28 @@ export function App() {
       const got = l ?? (await listPolicies());
       setList(got);
       await refreshStatuses(got);
+      await watch.current?.retarget(); // bindings may have moved to other sheets
     } catch (e) {
       setMessage({ intent: "error", text: errorMessage(e) });
     }
   }, [refreshStatuses]);
 
   React.useEffect(() => {
-    officeReady().then((excel) => {
+    let unmounted = false;
+    officeReady().then(async (excel) => {
       if (!excel) return setReady("Open Rebal from Excel to use the formulas and the pane.");
       setReady("Ready. The formulas recalculate with your workbook.");
-      return load();
+      await load();
+      // follow edits made elsewhere (co-authors, hand edits): debounced re-read of list and statuses
+      const w = await watchWorkbook(() => void load()).catch(() => null);
+      if (unmounted) await w?.stop().catch(() => undefined);
+      else watch.current = w;
     }, (e) => setReady(`Office did not start: ${errorMessage(e)}`));
+    return () => {
+      unmounted = true;
+      void watch.current?.stop().catch(() => undefined);
+      watch.current = null;
+    };
   }, [load]);
 
   const act = async (what: () => Promise<void>) => {
@@ -224,12 +248,16 @@ export function App() {
         <h1 className={styles.h1}>Rebal</h1>
       </header>
       <main className={styles.main}>
+        <TabList selectedValue={view} onTabSelect={(_, d) => setView(d.value === "compare" ? "compare" : "policies")} aria-label="Views">
+          <Tab value="policies">Policies</Tab>
+          <Tab value="compare">Compare policies</Tab>
+        </TabList>
         <Text id="status" role="status">{ready}</Text>
         {message ? (
           <MessageBar intent={message.intent} aria-live="polite"><MessageBarBody>{message.text}</MessageBarBody></MessageBar>
         ) : null}
         {busy ? <Spinner size="tiny" label="Working…" /> : null}
-        {editing ? (
+        {view !== "policies" ? null : editing ? (
           <Editor editing={editing} onChange={setEditing} onSave={save} onCancel={() => setEditing(null)} busy={busy} />
         ) : (
           <section aria-label="Policies">
@@ -255,7 +283,12 @@ export function App() {
                       <Button appearance="primary" disabled={!p.policy || busy} onClick={() => act(async () => {
                         const r = await writeTradeSheet(p.name);
                         setMessage({ intent: "success", text: `Wrote "${r.sheetName}": ${r.trades} trade(s); ${r.decision}.` });
+                        await load(); // the rebalance log now has today's date
                       })}>Generate trade sheet</Button>
+                      <Button disabled={!p.policy || !p.holdings || busy} onClick={() => act(async () => {
+                        const r = await insertLiveFormulas(p.name);
+                        setMessage({ intent: "success", text: `Inserted live Weight, Drift and Trade formulas at ${r.address}.` });
+                      })}>Insert live formulas</Button>
                       <Button disabled={!p.policy || busy} onClick={() => p.policy && setEditing({ original: p.name, values: formFromPolicy(p.policy), holdings: p.holdings ?? "", cash: p.cash ?? "" })}>Edit</Button>
                       <Button disabled={!p.policy || busy} onClick={() => act(async () => {
                         const r = await duplicatePolicy(p.name);
@@ -277,6 +310,8 @@ export function App() {
             </ul>
           </section>
         )}
+        {/* kept mounted while hidden, so a comparison keeps running when the Policies view is shown */}
+        <div hidden={view !== "compare"}><Compare visible={view === "compare"} /></div>
         <details>
           <summary>Formulas</summary>
           <p>Type <code>=REBAL.</code> in a cell: WEIGHTS, DRIFT, BANDS, CHECK, NEXTDATE, TRADES, TRADESHEET, RETURNS, COV,

@@ -1,12 +1,16 @@
 /**
  * The live status of a policy, computed with src/core from its bound inputs: maximum absolute
  * drift (weight - target, of the total value), the assets outside their bands, the next calendar
- * date (first scheduled date on or after today, for policies with a frequency; no last-rebalance
- * date is stored) and whether a rebalance is due now. Calendar triggers count as due on a
- * scheduled date only (today is the anchor date of its period); the trade sheet itself, like
+ * date and whether a rebalance is due now. Calendar dates use the policy's last rebalance date from
+ * the workbook's rebalance log (docs/policy-format.md: the day the last trade sheet was generated)
+ * with the same calendar functions as REBAL.NEXTDATE and REBAL.CHECK: with a last date, the next
+ * date is nextRebalanceDate(last) and the calendar is due once today reaches it; with none (never
+ * rebalanced, or a workbook from before the log), the next date is the first scheduled date on or
+ * after today and the calendar is due (CHECK's blank last_rebalance). The trade sheet itself, like
  * REBAL.TRADES, treats the request as the scheduled date.
  */
-import { firstScheduledOnOrAfter, serialToISO, utcToSerial } from "../core/calendar";
+import { calendarDue, firstScheduledOnOrAfter, nextRebalanceDate, serialToISO, utcToSerial } from "../core/calendar";
+import { RebalError } from "../core/errors";
 import { Policy } from "../core/policy";
 import { planTrades } from "../core/trades";
 import type { Holdings } from "../workbook/inputs";
@@ -14,7 +18,10 @@ import type { Holdings } from "../workbook/inputs";
 export interface PolicyStatus {
   maxDrift: number;
   breached: string[];
+  /** Next scheduled calendar date (ISO), null for policies without a frequency. */
   nextDate: string | null;
+  /** Last rebalance date from the log (ISO), null when none is recorded. */
+  lastRebalance: string | null;
   due: boolean;
   reason: string;
 }
@@ -23,10 +30,14 @@ export function todaySerial(now: Date = new Date()): number {
   return utcToSerial(now.getFullYear(), now.getMonth(), now.getDate());
 }
 
-export function policyStatus(policy: Policy, holdings: Holdings, cash: number, today: number): PolicyStatus {
-  const next = policy.frequency ? firstScheduledOnOrAfter(today, policy.frequency, policy.anchor) : null;
+export function policyStatus(policy: Policy, holdings: Holdings, cash: number, today: number, lastRebalance: number | null = null): PolicyStatus {
+  if (lastRebalance !== null && lastRebalance > today) {
+    throw new RebalError(`the last rebalance date ${serialToISO(lastRebalance)} (rebalance log) is after today (${serialToISO(today)})`);
+  }
+  const f = policy.frequency;
+  const next = f === null ? null : lastRebalance !== null ? nextRebalanceDate(lastRebalance, f, policy.anchor) : firstScheduledOnOrAfter(today, f, policy.anchor);
   const plan = planTrades({ ...holdings.book, cash }, policy, {
-    calendarDue: next === null ? null : next === today,
+    calendarDue: f === null ? null : calendarDue(today, lastRebalance, f, policy.anchor),
     label: (i) => `holdings row ${holdings.rows[i]} (${holdings.assets[i]})`,
   });
   let maxDrift = 0;
@@ -35,5 +46,8 @@ export function policyStatus(policy: Policy, holdings: Holdings, cash: number, t
     maxDrift = Math.max(maxDrift, Math.abs(plan.weightsBefore[i] - holdings.book.targets[i]));
     if (plan.breached[i]) breached.push(holdings.assets[i]);
   }
-  return { maxDrift, breached, nextDate: next === null ? null : serialToISO(next), due: plan.decision.due, reason: plan.decision.reason };
+  return {
+    maxDrift, breached, nextDate: next === null ? null : serialToISO(next),
+    lastRebalance: lastRebalance === null ? null : serialToISO(lastRebalance), due: plan.decision.due, reason: plan.decision.reason,
+  };
 }

@@ -3,6 +3,13 @@
  * readiness and its theme. Every other src/workbook module goes through `runExcel`, so outside
  * Excel (a browser, a test without a stub) a call fails with one clear message instead of a
  * ReferenceError. Conventions: errors meant for the user are RebalError (src/core/errors).
+ *
+ * Theme: Office.context.officeTheme (isDarkTheme where the host gives it, else the luminance of
+ * bodyBackgroundColor). Office.js has no theme-changed event for Excel (OfficeThemeChanged is
+ * Outlook-only, Mailbox 1.14), so watchOfficeTheme re-reads the theme whenever the pane may have
+ * been away while the user switched it: when the page becomes visible again, when it gets focus,
+ * and when the shared runtime reports the task pane shown (Office.addin.onVisibilityModeChanged,
+ * SharedRuntime 1.1). Subscribers are called only when the kind (light/dark) changes.
  */
 import { RebalError } from "../core/errors";
 
@@ -27,10 +34,14 @@ export async function officeReady(): Promise<boolean> {
   return info.host === Office.HostType.Excel;
 }
 
-/** "dark" when Office reports a dark body background, "light" otherwise (or when it says nothing). */
-export function officeThemeKind(): "light" | "dark" {
+export type ThemeKind = "light" | "dark";
+
+/** "dark" when Office reports a dark theme (isDarkTheme, else a dark body background), "light" otherwise (or when it says nothing). */
+export function officeThemeKind(): ThemeKind {
   try {
-    const bg = typeof Office !== "undefined" ? Office.context?.officeTheme?.bodyBackgroundColor : undefined;
+    const theme = typeof Office !== "undefined" ? Office.context?.officeTheme : undefined;
+    if (typeof theme?.isDarkTheme === "boolean") return theme.isDarkTheme ? "dark" : "light";
+    const bg = theme?.bodyBackgroundColor;
     const m = typeof bg === "string" ? /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(bg.trim()) : null;
     if (!m) return "light";
     const [r, g, b] = [m[1], m[2], m[3]].map((h) => parseInt(h, 16));
@@ -38,6 +49,49 @@ export function officeThemeKind(): "light" | "dark" {
   } catch {
     return "light";
   }
+}
+
+/**
+ * Calls `onChange(kind)` whenever the Office theme's kind differs from the last one seen, checking
+ * on visibility, focus and task-pane-shown events (see the header). Returns the unsubscribe.
+ */
+export function watchOfficeTheme(onChange: (kind: ThemeKind) => void, read: () => ThemeKind = officeThemeKind): () => void {
+  let last = read();
+  let active = true;
+  const check = () => {
+    if (!active) return;
+    const now = read();
+    if (now !== last) {
+      last = now;
+      onChange(now);
+    }
+  };
+  const onVisibility = () => {
+    if (typeof document === "undefined" || document.visibilityState === "visible") check();
+  };
+  if (typeof document !== "undefined") document.addEventListener("visibilitychange", onVisibility);
+  if (typeof window !== "undefined") window.addEventListener("focus", check);
+  let removeAddin: (() => Promise<void>) | null = null;
+  try {
+    const addin = typeof Office !== "undefined" ? (Office as { addin?: { onVisibilityModeChanged?: typeof Office.addin.onVisibilityModeChanged } }).addin : undefined;
+    if (addin && typeof addin.onVisibilityModeChanged === "function") {
+      addin.onVisibilityModeChanged((m) => {
+        if (String(m.visibilityMode) === "Taskpane") check();
+      }).then((remove) => {
+        if (active) removeAddin = remove;
+        else void remove().catch(() => undefined);
+      }, () => undefined);
+    }
+  } catch {
+    // not a shared runtime: visibility and focus remain
+  }
+  return () => {
+    active = false;
+    if (typeof document !== "undefined") document.removeEventListener("visibilitychange", onVisibility);
+    if (typeof window !== "undefined") window.removeEventListener("focus", check);
+    if (removeAddin) void removeAddin().catch(() => undefined);
+    removeAddin = null;
+  };
 }
 
 /** A message for the user from anything thrown by a batch (Office errors carry code + message). */

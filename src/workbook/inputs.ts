@@ -21,10 +21,14 @@ export interface PolicyInputs {
   holdings: Holdings;
   holdingsValues: unknown[][];
   holdingsAddress: string;
+  /** The holdings binding's formula as stored ("=Book[#All]", "=Portfolio!$B$2:$E$5"). */
+  holdingsBinding: string;
   cash: number;
   /** The cash cell's value as read (null when unbound). */
   cashValue: unknown;
   cashAddress: string | null;
+  /** The cash binding's formula as stored, null when unbound. */
+  cashBinding: string | null;
 }
 
 /** Reads one policy's inputs inside a batch (2 syncs). */
@@ -68,8 +72,8 @@ export async function readInputs(context: Excel.RequestContext, policyName: stri
     cash = numberCell(cashValue, `cash cell ${cRange.address}`);
   }
   return {
-    policy, policyRows, policyAddress: pRange.address, holdings, holdingsValues, holdingsAddress: hRange.address,
-    cash, cashValue, cashAddress: cRange ? cRange.address : null,
+    policy, policyRows, policyAddress: pRange.address, holdings, holdingsValues, holdingsAddress: hRange.address, holdingsBinding: hItem.formula,
+    cash, cashValue, cashAddress: cRange ? cRange.address : null, cashBinding: cItem.isNullObject ? null : cItem.formula,
   };
 }
 

@@ -2,11 +2,16 @@
  * The policy store in the workbook (docs/policy-format.md, format version 1; the format itself is
  * src/core/policyStore.ts): list, save (create / edit / rename), duplicate and delete policies.
  *
- * - Reads the sheet "Rebal Policies" from A1 (columns A:B) and the workbook's defined names; the
- *   list is what core's readPolicySheet reads. A block that does not parse (a hand edit gone wrong)
- *   is listed with its error and kept verbatim, so the other policies stay usable.
- * - Writes only columns A:B of the policy sheet (created when missing) and the defined names
- *   REBAL_POLICY_<Name>, REBAL_BIND_<Name>_HOLDINGS and REBAL_BIND_<Name>_CASH. Never any other sheet.
+ * - Reads the sheet "Rebal Policies" from A1 (columns A:F: the blocks in A:B, the optional rebalance
+ *   log in D:F) and the workbook's defined names; the list is what core's readStoredPolicies reads,
+ *   with each policy's last rebalance date. A block that does not parse (a hand edit gone wrong) is
+ *   listed with its error and kept verbatim, so the other policies stay usable; a log that does not
+ *   parse is reported (logError) and left as it is.
+ * - Writes only columns A:B of the policy sheet (created when missing), its rebalance log (D:F: a
+ *   rename renames the policy's log row, a delete removes it; writeRebalanceRecord adds or updates a
+ *   row when a trade sheet is generated, refusing to write over D:F cells that are not the log) and
+ *   the defined names REBAL_POLICY_<Name>, REBAL_BIND_<Name>_HOLDINGS and REBAL_BIND_<Name>_CASH.
+ *   Never any other sheet.
  * - A save rewrites the block in place when its size is unchanged; otherwise the blocks from the
  *   edited one on are rewritten and every policy name is re-pointed at its block.
  * - Two policies whose names map to one defined name (case-insensitive) are refused.
@@ -15,7 +20,8 @@
 import { RebalError } from "../core/errors";
 import { Policy } from "../core/policy";
 import {
-  POLICY_SHEET, blockWhere, cashBindingName, holdingsBindingName, nameKey, policyBlock, policyDefinedName, readPolicyBlock, readPolicySheet, splitPolicyBlocks,
+  POLICY_SHEET, REBALANCE_LOG_FIRST, REBALANCE_LOG_LAST, RebalanceRecord, blockWhere, cashBindingName, hasRebalanceLogHeader, holdingsBindingName, nameKey,
+  policyBlock, policyDefinedName, readPolicyBlock, readPolicySheet, readRebalanceLog, rebalanceLogCells, rebalanceLogExtent, recordRebalance, splitPolicyBlocks,
 } from "../core/policyStore";
 import { runExcel } from "./excel";
 import { resolveReference } from "./ranges";
@@ -39,12 +45,16 @@ export interface StoredPolicy {
   /** Binding formulas without "=" ("Holdings[#All]", "Sheet1!$B$2:$E$9"), null when unbound. */
   holdings: string | null;
   cash: string | null;
+  /** Excel serial date of the last generated trade sheet (the rebalance log), null = none recorded. */
+  lastRebalance: number | null;
 }
 
 export interface PolicyList {
   policies: StoredPolicy[];
-  /** readPolicySheet's error for the whole sheet (a broken block, two policies with one name), or null. */
+  /** readPolicySheet's error for the whole sheet (a broken block, two policies with one name, a broken log), or null. */
   sheetError: string | null;
+  /** The rebalance log's error, or null: when set, no policy's last rebalance date is known. */
+  logError: string | null;
 }
 
 export interface PolicyDraft {
@@ -96,14 +106,15 @@ const safeDefinedName = (name: string): string => {
   }
 };
 
-interface SheetRead {
+export interface SheetRead {
   sheet: Excel.Worksheet | null;
-  /** Values of A1:B<last used row>. */
+  /** Values of A1:F<last used row> (blocks in A:B, the rebalance log in D:F). */
   cells: Cell[][];
   names: Map<string, string>; // upper-case name -> formula (with "=")
 }
 
-async function readStore(context: Excel.RequestContext): Promise<SheetRead> {
+/** Reads the policy sheet and the defined names inside a batch (3 syncs at most, reads only). */
+export async function readStore(context: Excel.RequestContext): Promise<SheetRead> {
   const wb = context.workbook;
   const sheet = wb.worksheets.getItemOrNullObject(POLICY_SHEET);
   const names = wb.names;
@@ -118,7 +129,7 @@ async function readStore(context: Excel.RequestContext): Promise<SheetRead> {
   await context.sync();
   if (used.isNullObject) return { sheet, cells: [], names: map };
   const last = used.rowIndex + used.rowCount;
-  const ab = sheet.getRange(`A1:B${last}`);
+  const ab = sheet.getRange(`A1:${REBALANCE_LOG_LAST}${last}`);
   ab.load("values");
   await context.sync();
   return { sheet, cells: ab.values as Cell[][], names: map };
@@ -128,6 +139,15 @@ const sheetRef = `'${POLICY_SHEET}'`;
 const blockFormula = (start: number, count: number) => `=${sheetRef}!$A$${start + 1}:$B$${start + count}`;
 const stripEq = (f: string | undefined) => (f === undefined ? null : f.replace(/^=/, ""));
 
+/** The rebalance log's records, or its error (names: the blocks' names, parsed or not). */
+function readLog(read: SheetRead, blocks: Block[]): { records: RebalanceRecord[]; error: string | null } {
+  try {
+    return { records: readRebalanceLog(read.cells, blocks.map((b) => b.name).filter((n) => n !== "")), error: null };
+  } catch (e) {
+    return { records: [], error: (e as Error).message };
+  }
+}
+
 function toList(read: SheetRead): PolicyList {
   const blocks = splitBlocks(read.cells);
   let sheetError: string | null = null;
@@ -136,6 +156,7 @@ function toList(read: SheetRead): PolicyList {
   } catch (e) {
     sheetError = (e as Error).message;
   }
+  const log = readLog(read, blocks);
   const policies = blocks.map((b): StoredPolicy => {
     const dn = safeDefinedName(b.name);
     const key = safeKey(b.name);
@@ -150,9 +171,10 @@ function toList(read: SheetRead): PolicyList {
       definedNameOk: formula !== undefined && formula.replace(/\$/g, "") === blockFormula(b.start, b.rows.length).replace(/\$/g, ""),
       holdings: key ? stripEq(read.names.get(holdingsBindingName(b.name).toUpperCase())) : null,
       cash: key ? stripEq(read.names.get(cashBindingName(b.name).toUpperCase())) : null,
+      lastRebalance: key ? log.records.find((r) => safeKey(r.policy) === key)?.lastRebalance ?? null : null,
     };
   });
-  return { policies, sheetError };
+  return { policies, sheetError, logError: log.error };
 }
 
 /** Lists the stored policies (one Excel.run, reads only). */
@@ -196,6 +218,39 @@ function writeBlocks(
     context.workbook.names.add(dn, sheet.getRange(`A${starts[i] + 1}:B${starts[i] + blocks[i].rows.length}`), `Rebal policy "${blocks[i].name}" (docs/policy-format.md)`);
     read.names.set(dn.toUpperCase(), want);
   }
+}
+
+/**
+ * Rewrites the rebalance log (D1:F<n>) with `records`, clearing rows the old log used beyond them.
+ * Dates get a yyyy-mm-dd number format. Refuses (a RebalError, nothing queued) when D:F hold
+ * something that is not the log.
+ */
+function writeLog(sheet: Excel.Worksheet, read: SheetRead, records: RebalanceRecord[]): void {
+  const extent = rebalanceLogExtent(read.cells);
+  if (!hasRebalanceLogHeader(read.cells) && extent > 0) {
+    const r = read.cells.findIndex((row) => row.slice(3, 6).some((v) => !blank(v)));
+    throw new RebalError(`${POLICY_SHEET} ${REBALANCE_LOG_FIRST}${r + 1}:${REBALANCE_LOG_LAST}${extent} hold other data: the rebalance log (docs/policy-format.md) needs columns ${REBALANCE_LOG_FIRST}:${REBALANCE_LOG_LAST}; move it elsewhere`);
+  }
+  const cells: Cell[][] = rebalanceLogCells(records);
+  const rows = Math.max(cells.length, extent);
+  while (cells.length < rows) cells.push(["", "", ""]);
+  sheet.getRange(`${REBALANCE_LOG_FIRST}1:${REBALANCE_LOG_LAST}${rows}`).values = cells;
+  if (records.length) sheet.getRange(`E2:E${records.length + 1}`).numberFormat = records.map(() => ["yyyy-mm-dd"]);
+  sheet.getRange(`${REBALANCE_LOG_FIRST}1:${REBALANCE_LOG_LAST}1`).format.font.bold = true;
+}
+
+/**
+ * Queues the rebalance log's update for policy `name` (a trade sheet `tradeSheet` generated on the
+ * Excel serial date `serial`) inside a batch, after readStore. A log that does not parse, or D:F
+ * cells that are not the log, are a RebalError and nothing is queued.
+ */
+export function writeRebalanceRecord(read: SheetRead, name: string, serial: number, tradeSheet: string): void {
+  if (!read.sheet) throw new RebalError(`there is no ${POLICY_SHEET} sheet`);
+  const blocks = splitBlocks(read.cells);
+  const log = readLog(read, blocks);
+  if (log.error) throw new RebalError(`cannot record the rebalance date: ${log.error}`);
+  const block = blocks.find((b) => safeKey(b.name) === safeKey(name));
+  writeLog(read.sheet, read, recordRebalance(log.records, block ? block.name : name, serial, tradeSheet));
 }
 
 function setBinding(context: Excel.RequestContext, read: SheetRead, name: string, formula: string | null, comment: string): void {
@@ -249,6 +304,13 @@ export function savePolicy(draft: PolicyDraft, original: string | null): Promise
       deleteName(context, read, cashBindingName(oldName));
     }
     writeBlocks(context, sheet, read, next, from);
+    if (oldName !== null && oldName !== policy.name && read.sheet) {
+      // the log row follows its policy (a broken log is left as it is: listPolicies reports it)
+      const log = readLog(read, blocks);
+      if (!log.error && log.records.some((r) => safeKey(r.policy) === safeKey(oldName))) {
+        writeLog(read.sheet, read, log.records.map((r) => (safeKey(r.policy) === safeKey(oldName) ? { ...r, policy: policy.name } : r)));
+      }
+    }
     setBinding(context, read, holdingsBindingName(policy.name), holdings?.formula ?? null, `Rebal holdings of "${policy.name}"`);
     setBinding(context, read, cashBindingName(policy.name), cash?.formula ?? null, `Rebal cash of "${policy.name}"`);
     await context.sync();
@@ -269,6 +331,9 @@ export function deletePolicy(name: string): Promise<PolicyList> {
       deleteName(context, read, holdingsBindingName(blocks[at].name));
       deleteName(context, read, cashBindingName(blocks[at].name));
     }
+    const log = readLog(read, blocks);
+    const logged = (r: RebalanceRecord) => blocks[at].name !== "" && safeKey(r.policy) === safeKey(blocks[at].name);
+    if (!log.error && log.records.some(logged)) writeLog(read.sheet, read, log.records.filter((r) => !logged(r)));
     writeBlocks(context, read.sheet, read, next, blocks[at].start);
     await context.sync();
     return toList(await readStore(context));

@@ -11,13 +11,18 @@
  * estimated costs, turnover (min(buys, sells) / total value, conventions.md). Columns N:P hold
  * the chart's data (asset, drift before, drift after); the chart is a clustered column chart.
  * Trades are planned exactly as REBAL.TRADESHEET plans them (no calendar dates: generating the sheet
- * is the rebalance request). Bad input (see inputs.ts) is a RebalError and nothing is written.
+ * is the rebalance request). The same batch records the day (local calendar date of `now`, an Excel
+ * serial) and the sheet's name in the policy sheet's rebalance log (docs/policy-format.md), which
+ * the pane's status uses as the last rebalance date. Bad input (see inputs.ts), or a rebalance log
+ * that cannot be written, is a RebalError and nothing is written.
  */
+import { utcToSerial } from "../core/calendar";
 import { RebalError } from "../core/errors";
 import { TradePlan, describeReason, planTrades } from "../core/trades";
 import { ADDIN_VERSION, runExcel } from "./excel";
 import { canonicalInputs, sha256Hex } from "./hash";
 import { PolicyInputs, readInputs } from "./inputs";
+import { readStore, writeRebalanceRecord } from "./policies";
 
 export type Cell = string | number | boolean;
 
@@ -137,6 +142,8 @@ export interface TradeSheetResult {
   decision: string;
   hash: string;
   totals: TradeSheetLayout["totals"];
+  /** The date recorded in the rebalance log (Excel serial). */
+  lastRebalance: number;
 }
 
 /** Generates the trade sheet of a stored policy (one Excel.run). */
@@ -152,7 +159,10 @@ export function writeTradeSheet(policyName: string, now: Date = new Date()): Pro
     const hash = await sha256Hex(canonicalInputs(inputs.policyRows, inputs.holdingsValues, inputs.cashValue));
     const layout = layoutTradeSheet(inputs, plan, { time: now.toISOString(), version: ADDIN_VERSION, hash });
     const sheetName = uniqueSheetName(now, sheets.items.map((s) => s.name));
-    // writes: all queued, one sync
+    const store = await readStore(context);
+    const day = utcToSerial(now.getFullYear(), now.getMonth(), now.getDate());
+    // writes: all queued, one sync (the log first: it throws before queuing anything when it cannot be written)
+    writeRebalanceRecord(store, inputs.policy.name, day, sheetName);
     const sheet = sheets.add(sheetName);
     const all = sheet.getRange(`A1:${colName(WIDTH - 1)}${layout.values.length}`);
     all.values = layout.values;
@@ -170,6 +180,7 @@ export function writeTradeSheet(policyName: string, now: Date = new Date()): Pro
       decision: plan.decision.reason,
       hash,
       totals: layout.totals,
+      lastRebalance: day,
     };
   });
 }

@@ -4,15 +4,18 @@
  * TypeScript and injected before the page's scripts). Clicks through: create a policy (with an inline
  * validation error on the way) -> bind holdings (typed address) and cash (current selection) ->
  * save -> generate a trade sheet; then checks the workbook: the new sheet's values, the policy
- * sheet and the defined names, and that nothing else changed. The policy the pane saved is read
- * back identically by core's readPolicySheet and by REBAL.TRADES's body (tradesFn).
+ * sheet (with the rebalance log's date) and the defined names, and that nothing else changed. The
+ * policy the pane saved is read back identically by core's readPolicySheet and by REBAL.TRADES's
+ * body (tradesFn). Then: "Insert live formulas" refused next to occupied cells (nothing written),
+ * then written once the cash cell moved, with trades equal to the trade sheet's; a co-author's edit
+ * refreshing the status without a click; the Office theme followed on focus.
  * Screenshots of the main screens go to docs/screenshots/ (see docs/taskpane.md).
  */
 import { readFileSync } from "fs";
 import path from "path";
 import ts from "typescript";
 import { DEFAULT_POLICY, Policy, parsePolicy } from "../../src/core/policy";
-import { POLICY_SHEET, readPolicySheet } from "../../src/core/policyStore";
+import { POLICY_SHEET, readPolicySheet, readStoredPolicies } from "../../src/core/policyStore";
 import { tradeSheetFn, tradesFn } from "../../src/functions/rebalance";
 import { ROOT } from "../support/dist";
 import { FakeState, createFakeExcel } from "../support/fakeExcel";
@@ -64,6 +67,14 @@ afterAll(async () => {
 const snapshot = () => h.page.evaluate(() => (window as unknown as { __fake: { snapshot(): FakeState } }).__fake.snapshot());
 const usedValues = (sheet: string) =>
   h.page.evaluate((s) => (window as unknown as { __fake: { usedValues(s: string): unknown[][] } }).__fake.usedValues(s), sheet);
+type PageFake = { edit(s: string, a: string, v: unknown[][], source?: string): void; formula(s: string, a: string): string; read(s: string, a: string): unknown[][] };
+const edit = (sheet: string, at: string, values: unknown[][]) =>
+  h.page.evaluate(([s, a, v]) => (window as unknown as { __fake: PageFake }).__fake.edit(s, a, v, "Remote"), [sheet, at, values] as [string, string, unknown[][]]);
+const formulaAt = (sheet: string, at: string) =>
+  h.page.evaluate(([s, a]) => (window as unknown as { __fake: PageFake }).__fake.formula(s, a), [sheet, at] as [string, string]);
+const read = (sheet: string, at: string) =>
+  h.page.evaluate(([s, a]) => (window as unknown as { __fake: PageFake }).__fake.read(s, a), [sheet, at] as [string, string]);
+let tradeSheetName = "";
 
 const expected: Policy = { ...DEFAULT_POLICY, name: "Core 60/40", trigger: "threshold", bandAbs: 0.05, minTrade: 500 };
 
@@ -117,13 +128,22 @@ describe("task pane, end to end", () => {
     const after = await snapshot();
     const added = after.sheets.filter((s) => !before.sheets.some((b) => b.name === s.name));
     expect(added.map((s) => s.name)).toEqual([expect.stringMatching(/^Trades \d{4}-\d{2}-\d{2}$/)]);
-    // nothing else touched: other sheets and names identical
-    expect(after.sheets.filter((s) => s !== added[0] && s.name !== added[0].name)).toEqual(before.sheets);
+    tradeSheetName = added[0].name;
+    // nothing else touched: other sheets and names identical; the policy sheet only gained the log
+    const others = (sheets: FakeState["sheets"]) => sheets.filter((s) => s.name !== added[0].name && s.name !== POLICY_SHEET);
+    expect(others(after.sheets)).toEqual(others(before.sheets));
     expect(after.names).toEqual(before.names);
     expect(added[0].charts).toHaveLength(1);
+    const day = tradeSheetName.slice("Trades ".length);
+    const stored = readStoredPolicies(await usedValues(POLICY_SHEET));
+    expect(stored.map((r) => [r.policy, r.tradeSheet])).toEqual([[expected, tradeSheetName]]);
+    const serial = stored[0].lastRebalance!;
+    expect(new Date(Date.UTC(1899, 11, 30) + serial * 86400000).toISOString().slice(0, 10)).toBe(day);
+    // the status shows it (the list is re-read after generating)
+    await h.page.getByText(`last rebalance ${day}`).waitFor();
 
     const sheet = await usedValues(added[0].name);
-    const policyRange = await usedValues(POLICY_SHEET); // the cells REBAL_POLICY_Core_60_40 refers to
+    const policyRange = (await usedValues(POLICY_SHEET)).map((r) => r.slice(0, 2)); // the cells REBAL_POLICY_Core_60_40 refers to (A:B)
     expect(parsePolicy(policyRange).policy).toEqual(expected);
     expect(sheet[1]).toEqual(expect.arrayContaining(["Policy", "Core 60/40"]));
     expect(sheet[3]).toEqual(expect.arrayContaining(["Add-in version", PKG_VERSION])); // __REBAL_VERSION__
@@ -143,6 +163,72 @@ describe("task pane, end to end", () => {
   test("a second trade sheet on the same day gets a unique name", async () => {
     await h.page.getByRole("button", { name: "Generate trade sheet" }).click();
     await h.page.getByText(/^Wrote "Trades \d{4}-\d{2}-\d{2} \(2\)"/).waitFor();
+  });
+
+  test("insert live formulas: refused next to occupied cells, nothing written, the occupied cells named", async () => {
+    const before = await snapshot();
+    await h.page.getByRole("button", { name: "Insert live formulas" }).click();
+    // F2:H5, right of the holdings B2:E5, holds the cash label and value in G2:G3
+    await h.page.getByText("Portfolio!F2:H5 is not empty (G2, G3 hold data): nothing was written.", { exact: false }).waitFor();
+    await h.page.screenshot({ path: path.join(SHOTS, "live-formulas-refused.png") });
+    const after = await snapshot();
+    expect(after.sheets).toEqual(before.sheets);
+    expect(after.names).toEqual(before.names);
+  });
+
+  test("insert live formulas: once the cash cell moved, three spilled formulas whose trades are the trade sheet's", async () => {
+    const page = h.page;
+    // the analyst moves the cash cell to J3 by hand and rebinds it in the editor
+    await edit("Portfolio", "G2", [[""], [""]]);
+    await edit("Portfolio", "J2", [["Cash"], [CASH]]);
+    await page.getByRole("button", { name: "Edit", exact: true }).click();
+    await page.getByLabel("Cash cell", { exact: true }).fill("Portfolio!J3");
+    await page.getByRole("button", { name: "Save policy" }).click();
+    await page.getByText('Saved policy "Core 60/40".').waitFor();
+    await page.getByRole("button", { name: "Insert live formulas" }).click();
+    await page.getByText("Inserted live Weight, Drift and Trade formulas at Portfolio!F2:H5.").waitFor();
+    await page.screenshot({ path: path.join(SHOTS, "live-formulas-inserted.png") });
+    expect(await read("Portfolio", "F2:H2")).toEqual([["Weight", "Drift", "Trade"]]);
+    const f = await Promise.all(["F3", "G3", "H3"].map((a) => formulaAt("Portfolio", a)));
+    expect(f).toEqual([
+      "=$E$3:$E$5+G3#",
+      '=REBAL.DRIFT($C$3:$C$5*$D$3:$D$5,$E$3:$E$5,CHOOSE({1,2},"cash",$J$3))',
+      "=REBAL.TRADES($C$3:$C$5,$D$3:$D$5,$E$3:$E$5,$J$3,REBAL_POLICY_Core_60_40)",
+    ]);
+    // evaluate the Trade formula's references in the workbook: the trade sheet's quantities
+    const col = async (c: string) => (await read("Portfolio", `${c}3:${c}5`)) as number[][];
+    const policyName = (await snapshot()).names.find((n) => n.name === "REBAL_POLICY_Core_60_40")!.formula; // ='Rebal Policies'!$A$1:$B$n
+    const policyRange = await read(POLICY_SHEET, policyName.slice(policyName.lastIndexOf("!") + 1).replace(/\$/g, ""));
+    const trades = tradesFn(await col("C"), await col("D"), await col("E"), (await read("Portfolio", "J3"))[0][0], policyRange);
+    const sheet = await usedValues(tradeSheetName);
+    const header = sheet.findIndex((r) => r[0] === "Asset");
+    expect(sheet.slice(header + 1, header + 4).map((r) => [r[2]])).toEqual(trades);
+  });
+
+  test("a co-author's edit of the holdings refreshes the status without a click", async () => {
+    // VTI 150 shares: 37500 of 75500 -> drifts -0.33%, -0.26%, -4.03% (VXUS): nothing breached
+    const total = 150 * 250 + 400 * 75 + 50 * 60 + CASH;
+    const maxDrift = Math.max(Math.abs(37500 / total - 0.5), Math.abs(30000 / total - 0.4), Math.abs(3000 / total - 0.08));
+    await edit("Portfolio", "C3", [[150]]);
+    await h.page.getByText(`max drift ${(maxDrift * 100).toFixed(2)}%; breached: none`, { exact: false }).waitFor();
+    expect(await h.page.getByRole("listitem").first().textContent()).toContain("Not due");
+  });
+
+  test("the pane follows the Office theme when it gets focus (Excel has no theme event)", async () => {
+    const background = () => h.page.evaluate(() => getComputedStyle(document.querySelector("main")!.parentElement!).backgroundColor);
+    expect(await background()).toBe("rgb(255, 255, 255)");
+    await h.page.evaluate(() => {
+      (window as unknown as { Office: { context: Record<string, unknown> } }).Office.context.officeTheme = { isDarkTheme: true, bodyBackgroundColor: "#262626" };
+      window.dispatchEvent(new Event("focus"));
+    });
+    await h.page.waitForFunction(() => getComputedStyle(document.querySelector("main")!.parentElement!).backgroundColor !== "rgb(255, 255, 255)");
+    expect(await background()).toBe("rgb(41, 41, 41)"); // webDarkTheme colorNeutralBackground1
+    await h.page.screenshot({ path: path.join(SHOTS, "policy-list-dark.png") });
+    await h.page.evaluate(() => {
+      (window as unknown as { Office: { context: Record<string, unknown> } }).Office.context.officeTheme = { isDarkTheme: false, bodyBackgroundColor: "#ffffff" };
+      window.dispatchEvent(new Event("focus"));
+    });
+    await h.page.waitForFunction(() => getComputedStyle(document.querySelector("main")!.parentElement!).backgroundColor === "rgb(255, 255, 255)");
   });
 
   test("bad input (a deleted holdings binding): a clear message and nothing written", async () => {

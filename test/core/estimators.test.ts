@@ -2,6 +2,9 @@ import fc from "fast-check";
 import { expectedReturns, riskMatrix, returnsFromPrices } from "../../src/core/estimators";
 import { RebalError } from "../../src/core/errors";
 import fx from "../fixtures/optimize/estimators.json";
+import { centredGram, gramBackend, gramCentredRows, gramGeneral, gramSym, setGramBackend } from "../../src/core/estimators/kernel";
+import { gramModuleBytes } from "../../src/core/estimators/wasmGram";
+import { riskMatrixPanel } from "../../src/core/estimators";
 
 type Fx = typeof fx.clean;
 const relErr = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);
@@ -63,5 +66,140 @@ describe("estimator errors", () => {
           expect(e).toBeInstanceOf(RebalError);
         }
       }), { numRuns: 400 });
+  });
+});
+
+// ---- Gram kernels (issue #3): the WebAssembly SIMD kernel and the JS fallback ------------
+
+/** Plain double loop over asset-major data: the reference the kernels must reproduce. */
+function naiveGram(a: Float64Array, b: Float64Array, T: number, Na: number, Nb: number): Float64Array {
+  const out = new Float64Array(Na * Nb);
+  for (let i = 0; i < Na; i++) for (let j = 0; j < Nb; j++) { let s = 0; for (let t = 0; t < T; t++) s += a[i * T + t] * b[j * T + t]; out[i * Nb + j] = s; }
+  return out;
+}
+function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 4294967296; };
+}
+function maxAbsDiff(a: Float64Array, b: Float64Array): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let k = 0; k < a.length; k++) m = Math.max(m, Math.abs(a[k] - b[k]));
+  return m;
+}
+function expectExactlySymmetric(m: Float64Array, N: number): void {
+  for (let i = 0; i < N; i++) for (let j = i + 1; j < N; j++) if (m[i * N + j] !== m[j * N + i]) throw new Error(`not symmetric at ${i},${j}: ${m[i * N + j]} vs ${m[j * N + i]}`);
+}
+
+describe("Gram kernels", () => {
+  afterEach(() => { setGramBackend("auto"); });
+  test("the hand-assembled SIMD module validates and is the default backend on Node", () => {
+    expect(WebAssembly.validate(gramModuleBytes())).toBe(true);
+    expect(gramBackend()).toBe("wasm");
+    expect(setGramBackend("js")).toBe("js");
+    expect(setGramBackend("auto")).toBe("wasm");
+  });
+  // shapes: T odd / even / not a multiple of 4, across the 2,048-row chunk; N not a multiple of 3
+  const shapes: Array<[number, number, number]> = [[1, 1, 1], [2, 2, 1], [3, 5, 4], [7, 7, 2], [13, 4, 9], [64, 3, 6], [301, 31, 29], [2049, 10, 11], [4101, 5, 8]];
+  describe.each(["wasm", "js"] as const)("%s backend", (backend) => {
+    beforeEach(() => { expect(setGramBackend(backend)).toBe(backend); });
+    test.each(shapes)("T=%i, Na=%i, Nb=%i: gramSym, gramGeneral and gramCentredRows equal the double loop", (T, Na, Nb) => {
+      const r = seeded(T * 131 + Na * 7 + Nb);
+      const a = Float64Array.from({ length: T * Na }, () => r() - 0.5);
+      const b = Float64Array.from({ length: T * Nb }, () => r() - 0.3);
+      const tol = 1e-14 * T;
+      const s = gramSym(a, T, Na, 0.5);
+      const ref = naiveGram(a, a, T, Na, Na).map((v) => v * 0.5);
+      expect(maxAbsDiff(s, ref)).toBeLessThan(tol);
+      expectExactlySymmetric(s, Na);
+      expect(maxAbsDiff(gramGeneral(a, b, T, Na, Nb, 2), naiveGram(a, b, T, Na, Nb).map((v) => v * 2))).toBeLessThan(tol);
+      // row-major data with holes, shifted: y = (x or 0) - shift
+      const x = new Float64Array(T * Na), shift = Float64Array.from({ length: Na }, () => r()), y = new Float64Array(T * Na);
+      for (let t = 0; t < T; t++) for (let i = 0; i < Na; i++) {
+        const v = r() < 0.1 ? NaN : r() * 2;
+        x[t * Na + i] = v; y[i * T + t] = (v === v ? v : 0) - shift[i];
+      }
+      const c = gramCentredRows(x, T, Na, shift);
+      expect(maxAbsDiff(c, naiveGram(y, y, T, Na, Na))).toBeLessThan(tol * 4);
+      expectExactlySymmetric(c, Na);
+    });
+  });
+  describe.each(["wasm", "js"] as const)("row moments, %s backend", (backend) => {
+    beforeEach(() => { expect(setGramBackend(backend)).toBe(backend); });
+    test.each([[1, 1], [5, 2], [13, 7], [301, 31], [4101, 5]])("T=%i, N=%i: the six per-row sums equal a plain loop, also when another product ran in between", (T, N) => {
+      const r = seeded(T * 17 + N);
+      const x = Float64Array.from({ length: T * N }, () => (r() < 0.05 ? NaN : r() - 0.4));
+      const shift = Float64Array.from({ length: N }, () => r() * 0.1);
+      const w1 = Float64Array.from({ length: N }, () => r() - 0.5), w2 = Float64Array.from({ length: N }, () => r() + 0.5), w3 = Float64Array.from({ length: N }, () => r());
+      const ref = { s1: [] as number[], s1w: [] as number[], s2: [] as number[], s4: [] as number[], s3w: [] as number[], s2w: [] as number[] };
+      for (let t = 0; t < T; t++) {
+        let s1 = 0, s1w = 0, s2 = 0, s4 = 0, s3w = 0, s2w = 0;
+        for (let i = 0; i < N; i++) {
+          const u = x[t * N + i], y = (Number.isNaN(u) ? 0 : u) - shift[i];
+          s1 += y; s1w += y * w1[i]; s2 += y ** 2; s4 += y ** 4; s3w += y ** 3 * w2[i]; s2w += y ** 2 * w3[i];
+        }
+        ref.s1.push(s1); ref.s1w.push(s1w); ref.s2.push(s2); ref.s4.push(s4); ref.s3w.push(s3w); ref.s2w.push(s2w);
+      }
+      const check = (m: ReturnType<ReturnType<typeof centredGram>["rowMoments"]>, zeroWeights = false) => {
+        for (const k of ["s1", "s1w", "s2", "s4", "s3w", "s2w"] as const) {
+          const want = zeroWeights && (k === "s1w" || k === "s3w" || k === "s2w") ? ref[k].map(() => 0) : ref[k];
+          expect(m[k].length).toBe(T);
+          expect(maxAbsDiff(m[k], Float64Array.from(want))).toBeLessThan(1e-13 * N);
+        }
+      };
+      const cg = centredGram(x, T, N, shift);
+      check(cg.rowMoments(w1, w2, w3));
+      check(cg.rowMoments(null, null, null), true);
+      gramSym(Float64Array.from({ length: 40 }, () => r()), 8, 5); // another product overwrites the packed panel
+      check(cg.rowMoments(w1, w2, w3));
+    });
+  });
+  test("a kernel call never leaves state behind: a small product after a large one is unaffected", () => {
+    const r = seeded(9);
+    const big = Float64Array.from({ length: 500 * 40 }, () => r());
+    gramSym(big, 500, 40);
+    const small = Float64Array.from({ length: 6 * 2 }, () => r());
+    expect(maxAbsDiff(gramSym(small, 6, 2), naiveGram(small, small, 6, 2, 2))).toBeLessThan(1e-14);
+  });
+});
+
+describe("estimators with the JS fallback kernel match the fixtures too", () => {
+  beforeAll(() => { expect(setGramBackend("js")).toBe("js"); });
+  afterAll(() => { setGramBackend("auto"); });
+  test.each([["clean", fx.clean], ["gaps", fx.gaps]] as Array<[string, Fx]>)("%s", (_name, d) => {
+    for (const m of ["sample", "semi", "exp", "ledoit_wolf", "ledoit_wolf_single_factor", "ledoit_wolf_constant_correlation", "oas"] as const) {
+      expect(maxRelM(riskMatrix(d.prices as (number | null)[][], m), d[m] as number[][])).toBeLessThan(1e-9);
+    }
+  });
+});
+
+describe("covariance outputs are exactly symmetric and backend-independent", () => {
+  afterEach(() => { setGramBackend("auto"); });
+  // a panel with leading blanks, holes and a column that ends early, T not a multiple of 4, N not of 3
+  const T = 263, N = 22;
+  const r = seeded(2024);
+  const x = new Float64Array(T * N);
+  for (let t = 0; t < T; t++) for (let i = 0; i < N; i++) {
+    const f = 0.01 * (r() - 0.5);
+    let v = 0.0004 + f * (0.5 + i / N) + 0.02 * (r() - 0.5);
+    if ((i === 3 && t < 40) || (i === 7 && r() < 0.05) || (i === 11 && t > 230)) v = NaN;
+    x[t * N + i] = v;
+  }
+  const panels: Array<[string, { T: number; N: number; x: Float64Array }]> = [
+    ["with missing values", { T, N, x }],
+    ["complete", { T, N, x: x.map((v) => (v === v ? v : 0.0001)) }],
+  ];
+  test.each(panels)("%s", (_name, p) => {
+    for (const m of ["sample", "semi", "exp", "ledoit_wolf", "ledoit_wolf_single_factor", "ledoit_wolf_constant_correlation", "oas"]) {
+      setGramBackend("wasm");
+      const w = riskMatrixPanel(p, m);
+      setGramBackend("js");
+      const j = riskMatrixPanel(p, m);
+      expectExactlySymmetric(w, N);
+      expectExactlySymmetric(j, N);
+      let scale = 0;
+      for (const v of j) scale = Math.max(scale, Math.abs(v));
+      expect(maxAbsDiff(w, j) / scale).toBeLessThan(1e-12);
+    }
   });
 });

@@ -3,6 +3,7 @@ import { RebalError } from "../../src/core/errors";
 import { optimize, portfolioPerformance, efficientFrontier, allocateGreedy, allocateLp, OptimizeOptions } from "../../src/core/optimize";
 import { solveQP } from "../../src/core/optimize/qp";
 import fx from "../fixtures/optimize/optimize.json";
+import qpfx from "../fixtures/qp/qp.json";
 
 const mu = fx.mu, cov = fx.cov;
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);
@@ -164,5 +165,111 @@ describe("fast-check: malformed optimizer inputs give weights or RebalError, nev
           if (!(e instanceof RebalError)) throw e;
         }
       }), { numRuns: 500 });
+  });
+});
+
+// ---- the active-set QP at portfolio scale ------------------------------------------------
+// Factor-model covariances S = B B' + diag(d) rebuilt from the fixture (cvxopt optima at 1e-13
+// tolerances, test/fixtures/qp/generate.py).
+type QpModel = { n: number; B: number[][]; d: number[]; mu: number[] };
+const qpModels = qpfx.models as Record<string, QpModel>;
+function factorCov(m: QpModel): number[][] {
+  return Array.from({ length: m.n }, (_, i) => Array.from({ length: m.n }, (_, j) => m.B[i].reduce((s, b, f) => s + b * m.B[j][f], 0) + (i === j ? m.d[i] : 0)));
+}
+const qpCovs: Record<string, number[][]> = {};
+const covOf = (name: string) => (qpCovs[name] ??= factorCov(qpModels[name]));
+const matVec = (S: number[][], w: ArrayLike<number>) => S.map((row) => row.reduce((s, v, j) => s + v * w[j], 0));
+const dotN = (a: ArrayLike<number>, b: ArrayLike<number>) => { let s = 0; for (let i = 0; i < a.length; i++) s += a[i] * b[i]; return s; };
+
+/**
+ * KKT of "minimise f(w) s.t. sum w = 1, lb <= w <= ub" from the gradient alone: assets strictly
+ * inside their bounds share one multiplier; at lb the gradient is not below it, at ub not above it.
+ */
+function expectBoxKkt(grad: number[], w: ArrayLike<number>, lbAll: number | number[], ubAll: number | number[], tol: number) {
+  const lb = (i: number) => (typeof lbAll === "number" ? lbAll : lbAll[i]), ub = (i: number) => (typeof ubAll === "number" ? ubAll : ubAll[i]);
+  const gmax = Math.max(...grad.map(Math.abs));
+  const inside = grad.map((_, i) => i).filter((i) => w[i] > lb(i) + 1e-9 && w[i] < ub(i) - 1e-9);
+  expect(inside.length).toBeGreaterThan(0);
+  const nu = inside.reduce((s, i) => s + grad[i], 0) / inside.length;
+  for (const i of inside) expect(Math.abs(grad[i] - nu) / gmax).toBeLessThan(tol);
+  for (let i = 0; i < grad.length; i++) {
+    if (w[i] <= lb(i) + 1e-9) expect((grad[i] - nu) / gmax).toBeGreaterThan(-tol);
+    if (w[i] >= ub(i) - 1e-9) expect((grad[i] - nu) / gmax).toBeLessThan(tol);
+  }
+}
+
+describe("active-set QP vs cvxopt at portfolio scale (factor models, N = 150 and 400)", () => {
+  test.each(qpfx.cases.map((c) => [c.name, c] as const))("%s", (_name, c) => {
+    const S = covOf(c.model), m = qpModels[c.model].mu;
+    const w = optimize(c.objective, m, S, { minWeight: c.min_weight, maxWeight: c.max_weight, riskFreeRate: c.risk_free_rate });
+    expect(Math.abs(w.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-12);
+    w.forEach((v) => { expect(v).toBeGreaterThanOrEqual(c.min_weight - 1e-15); expect(v).toBeLessThanOrEqual(c.max_weight + 1e-15); });
+    const Sw = matVec(S, w), variance = dotN(w, Sw);
+    const sharpe = (dotN(m, w) - c.risk_free_rate) / Math.sqrt(variance);
+    if (c.objective === "min_volatility") {
+      expect(rel(variance, c.variance)).toBeLessThan(1e-8);
+      expectBoxKkt(Sw.map((v) => 2 * v), w, c.min_weight, c.max_weight, 1e-9);
+    } else {
+      expect(rel(sharpe, c.sharpe)).toBeLessThan(1e-8);
+      // maximise the Sharpe ratio itself: minimise -Sharpe, gradient -(ex/sigma - (ex'w) Sw / sigma^3)
+      const sig = Math.sqrt(variance), exw = dotN(m, w) - c.risk_free_rate;
+      expectBoxKkt(m.map((v, i) => -((v - c.risk_free_rate) / sig - (exw * Sw[i]) / sig ** 3)), w, c.min_weight, c.max_weight, 1e-8);
+    }
+    w.forEach((v, i) => expect(Math.abs(v - c.weights[i])).toBeLessThan(1e-6));
+  });
+
+  const mvCases = qpfx.cases.filter((c) => c.objective === "min_volatility");
+  test.each(mvCases.map((c) => [c.name, c] as const))("%s: classical one-at-a-time pricing, batched pricing and any start reach the optimum", (_name, c) => {
+    const S = covOf(c.model), n = S.length;
+    const Sf = new Float64Array(n * n);
+    S.forEach((row, i) => row.forEach((v, j) => { Sf[i * n + j] = v; }));
+    const lb = new Float64Array(n).fill(c.min_weight), ub = new Float64Array(n).fill(c.max_weight);
+    const P = { n, Q: Sf, qScale: 2, c: new Float64Array(n), lb, ub, Aeq: [new Float64Array(n).fill(1)], beq: [1] };
+    const equal = new Float64Array(n).fill(1 / n);                     // every asset off its bounds
+    const corner = new Float64Array(n).fill(c.min_weight);             // fill assets to ub in order
+    let rest = 1 - n * c.min_weight;
+    for (let i = n - 1; i >= 0 && rest > 0; i--) { const d = Math.min(c.max_weight - c.min_weight, rest); corner[i] += d; rest -= d; }
+    const runs = [
+      solveQP(P, { x0: equal, maxBatch: 1 }),
+      solveQP(P, { x0: equal }),
+      solveQP(P, { x0: corner }),
+      solveQP(P, { x0: corner, maxBatch: 1 }),
+      solveQP(P, { x0: Float64Array.from(c.weights) }),                 // cvxopt's interior-point optimum
+    ];
+    for (const r of runs) {
+      expect(rel(r.objective, c.variance)).toBeLessThan(1e-8);
+      expect(rel(dotN(r.x, matVec(S, r.x)), c.variance)).toBeLessThan(1e-8);
+    }
+    // warm start from a previous solution (frontiers, bisections): nothing to do but check it
+    const warm = solveQP(P, { x0: runs[1].x });
+    expect(rel(warm.objective, c.variance)).toBeLessThan(1e-8);
+    expect(warm.iterations).toBeLessThanOrEqual(1);
+    expect(runs[2].iterations).toBeGreaterThan(1);
+  });
+});
+
+describe("active-set QP: KKT on random factor models with per-asset bounds", () => {
+  // independent optimality check in weight space for every objective; max-Sharpe bounds become
+  // general rows in the solver (lb k <= y <= ub k), min-volatility / max-utility use the box
+  test.each([1, 2, 3, 4, 5, 6, 7, 8])("seed %i", (seed) => {
+    const r = rng(1000 + seed);
+    const N = 30 + 15 * seed, K = 1 + (seed % 4);
+    const B = Array.from({ length: N }, () => Array.from({ length: K }, () => 0.1 * (0.5 + r())));
+    const d = Array.from({ length: N }, (_, i) => (seed % 3 === 0 && i % 3 === 0 ? 0 : (0.1 + 0.2 * r()) ** 2)); // every third seed singular
+    const S = B.map((bi, i) => B.map((bj, j) => bi.reduce((s, v, f) => s + v * bj[f], 0) + (i === j ? d[i] : 0)));
+    const m = Array.from({ length: N }, () => 0.02 + 0.15 * r());
+    const lower = Array.from({ length: N }, () => (r() < 0.3 ? 0.005 * r() : 0));
+    const upper = Array.from({ length: N }, () => 0.04 + 0.2 * r());
+    const o = { lower, upper, riskFreeRate: 0.01, riskAversion: 2 };
+    for (const obj of ["min_volatility", "max_sharpe", "max_utility"]) {
+      const w = optimize(obj, m, S, o);
+      expect(Math.abs(w.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-12);
+      w.forEach((v, i) => { expect(v).toBeGreaterThanOrEqual(lower[i] - 1e-15); expect(v).toBeLessThanOrEqual(upper[i] + 1e-15); });
+      const Sw = matVec(S, w), variance = dotN(w, Sw), sig = Math.sqrt(variance), exw = dotN(m, w) - 0.01;
+      const grad = obj === "min_volatility" ? Sw.map((v) => 2 * v)
+        : obj === "max_utility" ? Sw.map((v, i) => 2 * v - m[i])
+          : m.map((v, i) => -((v - 0.01) / sig - (exw * Sw[i]) / sig ** 3));
+      expectBoxKkt(grad, w, lower, upper, 1e-8);
+    }
   });
 });

@@ -14,6 +14,12 @@
  * Writes apply immediately (stricter than Office, which applies them at sync): a test that checks
  * "nothing was written" after an error therefore also sees writes queued before the error.
  * Every write is appended to state.log ("write 'Sheet'!A1:B2", "addName X", ...).
+ * Formulas: `range.formulas = [["=..."]]` stores the text (sheet.formulas; not evaluated: the cell's
+ * value stays blank), `range.formulas` reads a cell's formula, or its value when it has none.
+ * Events: worksheets.onChanged / onAdded / onDeleted handlers (add -> { context, remove() }, removed
+ * inside Excel.run(handler.context, ...)) get WorksheetChangedEventArgs-like objects after every
+ * write (source "Local") and after `edit` (a co-author's or a hand edit: source "Remote"); worksheet
+ * ids are "{sheet:<lower-case name>}".
  */
 
 export type CellValue = number | string | boolean;
@@ -23,8 +29,14 @@ export interface FakeSheet {
   /** "row,col" (0-based) -> value; blank cells are absent. */
   cells: Record<string, CellValue>;
   formats: Record<string, string>;
+  /** "row,col" -> formula text ("=..."), for cells written through `formulas`. */
+  formulas?: Record<string, string>;
   bold: string[];
-  charts: { type: string; source: string; seriesBy: string; title: string; position: string }[];
+  charts: {
+    type: string; source: string; seriesBy: string; title: string; position: string;
+    /** Per series (set through chart.series.getItemAt(k)): its name and category (x) range. */
+    series?: { name?: string; xValues?: string }[];
+  }[];
 }
 
 export interface FakeState {
@@ -151,6 +163,31 @@ export function createFakeExcel(initial: Partial<FakeState>) {
   }
   const pendingLoads = new Set<Proxy>();
 
+  type Handler = (args: Record<string, unknown>) => Promise<unknown> | void;
+  const handlers: { event: "changed" | "added" | "deleted"; fn: Handler }[] = [];
+  const sheetId = (s: FakeSheet) => `{sheet:${s.name.toLowerCase()}}`;
+  function emit(event: "changed" | "added" | "deleted", args: Record<string, unknown>) {
+    const targets = handlers.filter((h) => h.event === event);
+    if (targets.length) void Promise.resolve().then(() => targets.forEach((h) => h.fn(args)));
+  }
+  const emitChanged = (sheet: FakeSheet, rect: Rect, source: "Local" | "Remote") =>
+    emit("changed", { type: "WorksheetChanged", changeType: "RangeEdited", source, worksheetId: sheetId(sheet), address: rectA1(rect) });
+  function eventSource(event: "changed" | "added" | "deleted") {
+    return {
+      add(fn: Handler) {
+        const h = { event, fn };
+        handlers.push(h);
+        return {
+          context,
+          remove() {
+            const i = handlers.indexOf(h);
+            if (i >= 0) handlers.splice(i, 1);
+          },
+        };
+      },
+    };
+  }
+
   class NullableProxy extends Proxy {
     constructor(protected readonly nullObject: boolean) {
       super();
@@ -244,10 +281,43 @@ export function createFakeExcel(initial: Partial<FakeState>) {
       state.log.push(`write ${this.ref()}`);
       this.forEachCell((k, i, j) => {
         const x = v[i][j];
+        if (this.sheet!.formulas) delete this.sheet!.formulas[k];
         if (x === "" || x === null || x === undefined) delete this.sheet!.cells[k];
         else if (typeof x === "number" && !Number.isFinite(x)) throw new Error(`InvalidArgument: non-finite number at ${k}`);
         else this.sheet!.cells[k] = x;
       });
+      emitChanged(this.sheet!, this.rect!, "Local");
+    }
+    get formulas(): CellValue[][] {
+      this.need("formulas");
+      this.live("range");
+      const r = this.rect!;
+      const out: CellValue[][] = [];
+      for (let i = r.r0; i <= r.r1; i++) {
+        const row: CellValue[] = [];
+        for (let j = r.c0; j <= r.c1; j++) row.push(this.sheet!.formulas?.[`${i},${j}`] ?? this.sheet!.cells[`${i},${j}`] ?? "");
+        out.push(row);
+      }
+      return out;
+    }
+    set formulas(v: CellValue[][]) {
+      this.live("range");
+      this.checkShape(v, "formulas");
+      state.log.push(`formulas ${this.ref()}`);
+      const sheet = this.sheet!;
+      this.forEachCell((k, i, j) => {
+        const x = v[i][j];
+        if (typeof x === "string" && x.startsWith("=")) {
+          sheet.formulas = sheet.formulas ?? {};
+          sheet.formulas[k] = x;
+          delete sheet.cells[k];
+        } else {
+          if (sheet.formulas) delete sheet.formulas[k];
+          if (x === "" || x === null || x === undefined) delete sheet.cells[k];
+          else sheet.cells[k] = x;
+        }
+      });
+      emitChanged(sheet, this.rect!, "Local");
     }
     set numberFormat(v: string[][]) {
       this.live("range");
@@ -263,7 +333,9 @@ export function createFakeExcel(initial: Partial<FakeState>) {
       this.forEachCell((k) => {
         delete this.sheet!.cells[k];
         delete this.sheet!.formats[k];
+        if (this.sheet!.formulas) delete this.sheet!.formulas[k];
       });
+      emitChanged(this.sheet!, this.rect!, "Local");
     }
   }
 
@@ -285,6 +357,28 @@ export function createFakeExcel(initial: Partial<FakeState>) {
     setPosition(start: string, end?: string) {
       this.chart.position = end ? `${start}:${end}` : start;
     }
+    /** Series k exists when the source has more than k columns (by columns) or rows (by rows). */
+    get series() {
+      const c = this.chart;
+      return {
+        getItemAt(k: number) {
+          const r = parseA1(c.source);
+          const count = c.seriesBy === "Rows" ? r.r1 - r.r0 : r.c1 - r.c0 + 1;
+          if (!(k >= 0 && k < count)) throw new Error(`InvalidArgument: chart has ${count} series, no series ${k}`);
+          c.series = c.series ?? [];
+          while (c.series.length <= k) c.series.push({});
+          const s = c.series[k];
+          return {
+            set name(v: string) {
+              s.name = v;
+            },
+            setXAxisValues(range: FakeRange) {
+              s.xValues = `${quoteSheet(range.sheet!.name)}!${rectA1(range.rect!)}`;
+            },
+          };
+        },
+      };
+    }
   }
 
   class FakeWorksheet extends NullableProxy {
@@ -296,13 +390,18 @@ export function createFakeExcel(initial: Partial<FakeState>) {
       this.live("worksheet");
       return this.sheet!.name;
     }
+    get id() {
+      this.need("id");
+      this.live("worksheet");
+      return sheetId(this.sheet!);
+    }
     getRange(address: string) {
       this.live("worksheet");
       return new FakeRange(this.sheet, parseA1(address));
     }
     getUsedRangeOrNullObject(_valuesOnly?: boolean) {
       this.live("worksheet");
-      const keys = Object.keys(this.sheet!.cells).map((k) => k.split(",").map(Number));
+      const keys = [...Object.keys(this.sheet!.cells), ...Object.keys(this.sheet!.formulas ?? {})].map((k) => k.split(",").map(Number));
       if (keys.length === 0) return new FakeRange(null, null);
       const rect = {
         r0: Math.min(...keys.map((k) => k[0])),
@@ -315,6 +414,12 @@ export function createFakeExcel(initial: Partial<FakeState>) {
     activate() {
       this.live("worksheet");
       state.active = this.sheet!.name;
+    }
+    delete() {
+      this.live("worksheet");
+      state.sheets = state.sheets.filter((s) => s !== this.sheet);
+      if (state.active === this.sheet!.name) state.active = state.sheets[0]?.name ?? "";
+      state.log.push(`deleteSheet ${this.sheet!.name}`);
     }
     get charts() {
       this.live("worksheet");
@@ -413,8 +518,12 @@ export function createFakeExcel(initial: Partial<FakeState>) {
           const s: FakeSheet = { name, cells: {}, formats: {}, bold: [], charts: [] };
           state.sheets.push(s);
           state.log.push(`addSheet ${name}`);
+          emit("added", { type: "WorksheetAdded", source: "Local", worksheetId: sheetId(s) });
           return new FakeWorksheet(s);
         },
+        onChanged: eventSource("changed"),
+        onAdded: eventSource("added"),
+        onDeleted: eventSource("deleted"),
       },
     ),
     names: Object.assign(
@@ -462,14 +571,16 @@ export function createFakeExcel(initial: Partial<FakeState>) {
   };
 
   const Excel = {
-    async run<T>(batch: (ctx: typeof context) => Promise<T>): Promise<T> {
+    /** Excel.run(batch), or Excel.run(objectOrContext, batch) (the same single context here). */
+    async run<T>(first: unknown, second?: (ctx: typeof context) => Promise<T>): Promise<T> {
+      const batch = (typeof first === "function" ? first : second) as (ctx: typeof context) => Promise<T>;
       state.runs++;
       pendingLoads.clear();
       const out = await batch(context);
       await context.sync();
       return out;
     },
-    ChartType: { columnClustered: "ColumnClustered" },
+    ChartType: { columnClustered: "ColumnClustered", line: "Line" },
     ChartSeriesBy: { columns: "Columns", rows: "Rows", auto: "Auto" },
   };
 
@@ -479,6 +590,24 @@ export function createFakeExcel(initial: Partial<FakeState>) {
     /** A deep copy of the state, for before/after comparisons. */
     snapshot(): FakeState {
       return JSON.parse(JSON.stringify(state));
+    },
+    /** Number of event handlers registered and not removed. */
+    handlerCount(): number {
+      return handlers.length;
+    },
+    /** An edit made outside the add-in (a co-author, the analyst typing): writes and emits onChanged. */
+    edit(sheet: string, topLeft: string, values: CellValue[][], source: "Local" | "Remote" = "Remote") {
+      this.put(sheet, topLeft, values);
+      const s = findSheet(sheet)!;
+      const r = parseA1(topLeft);
+      emitChanged(s, { r0: r.r0, c0: r.c0, r1: r.r0 + values.length - 1, c1: r.c0 + Math.max(1, ...values.map((x) => x.length)) - 1 }, source);
+    },
+    /** Formula text of a sheet's cell ("" when none). */
+    formula(sheet: string, address: string): string {
+      const s = findSheet(sheet);
+      if (!s) throw new Error(`no sheet ${sheet}`);
+      const r = parseA1(address);
+      return s.formulas?.[`${r.r0},${r.c0}`] ?? "";
     },
     /** Values of a sheet's rectangle ("" for blanks). */
     read(sheet: string, address: string): CellValue[][] {

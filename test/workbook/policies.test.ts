@@ -20,7 +20,7 @@ const others = (f: FakeExcel) => f.state.sheets.filter((s) => s.name !== POLICY_
 
 describe("policy store", () => {
   test("no policy sheet: an empty list, nothing written", async () => {
-    expect(await listPolicies()).toEqual({ policies: [], sheetError: null });
+    expect(await listPolicies()).toEqual({ policies: [], sheetError: null, logError: null });
     expect(fake.state.log).toEqual([]);
   });
 
@@ -117,6 +117,41 @@ describe("policy store", () => {
     // saving another policy keeps the broken block as it was
     await savePolicy({ policy: calm, holdings: "", cash: "" }, null);
     expect(fake.read(POLICY_SHEET, `A${rows + 2}:B${rows + 4}`)).toEqual([["name", "Broken"], ["version", 1], ["trigger", "sometimes"]]);
+  });
+
+  test("rebalance log: a rename renames the policy's row, a delete removes it, a duplicate starts without a date", async () => {
+    await savePolicy({ policy: calm, holdings: "B2:E5", cash: "" }, null);
+    await savePolicy({ policy: core, holdings: "B2:E5", cash: "G3" }, null);
+    // as writeTradeSheet leaves it (46296 = 2026-10-01, 46204 = 2026-07-01)
+    fake.put(POLICY_SHEET, "D1", [["policy", "last_rebalance", "trade_sheet"], ["Calm", 46296, "Trades 2026-10-01"], ["Core 60/40", 46204, ""]]);
+    let list = await listPolicies();
+    expect(list.policies.map((p) => [p.name, p.lastRebalance])).toEqual([["Calm", 46296], ["Core 60/40", 46204]]);
+    list = await savePolicy({ policy: { ...calm, name: "Calm Q" }, holdings: "B2:E5", cash: "" }, "Calm");
+    expect(list.policies.map((p) => [p.name, p.lastRebalance])).toEqual([["Calm Q", 46296], ["Core 60/40", 46204]]);
+    expect(fake.read(POLICY_SHEET, "D2:F2")).toEqual([["Calm Q", 46296, "Trades 2026-10-01"]]);
+    const dup = await duplicatePolicy("Calm Q");
+    expect(dup.list.policies.map((p) => [p.name, p.lastRebalance])).toEqual([["Calm Q", 46296], ["Core 60/40", 46204], ["Calm Q (copy)", null]]);
+    list = await deletePolicy("Calm Q");
+    expect(list.policies.map((p) => [p.name, p.lastRebalance])).toEqual([["Core 60/40", 46204], ["Calm Q (copy)", null]]);
+    expect(fake.read(POLICY_SHEET, "D1:F3")).toEqual([["policy", "last_rebalance", "trade_sheet"], ["Core 60/40", 46204, ""], ["", "", ""]]);
+    expect(list.sheetError).toBeNull();
+    expect(readPolicySheet(fake.usedValues(POLICY_SHEET)).map((p) => p.name)).toEqual(["Core 60/40", "Calm Q (copy)"]);
+  });
+
+  test("a policy sheet without a rebalance log (older workbooks) lists every policy as never rebalanced", async () => {
+    await savePolicy({ policy: calm, holdings: "", cash: "" }, null);
+    const list = await listPolicies();
+    expect(list).toMatchObject({ sheetError: null, logError: null });
+    expect(list.policies.map((p) => p.lastRebalance)).toEqual([null]);
+  });
+
+  test("a log row naming no policy is reported, not silently ignored", async () => {
+    await savePolicy({ policy: calm, holdings: "", cash: "" }, null);
+    fake.put(POLICY_SHEET, "D1", [["policy", "last_rebalance", "trade_sheet"], ["Clam", 46296, ""]]);
+    const list = await listPolicies();
+    expect(list.logError).toMatch(/D2: the rebalance log names policy "Clam", which is not on Rebal Policies/);
+    expect(list.sheetError).toBe(list.logError);
+    expect(list.policies[0]).toMatchObject({ name: "Calm", lastRebalance: null, error: null });
   });
 
   test("outside Excel: a clear message", async () => {

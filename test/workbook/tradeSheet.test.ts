@@ -1,10 +1,10 @@
 /** src/workbook/tradeSheet.ts (and inputs.ts, hash.ts) against the in-memory fake workbook. */
 import { createHash } from "crypto";
 import { DEFAULT_POLICY, Policy } from "../../src/core/policy";
-import { POLICY_SHEET } from "../../src/core/policyStore";
+import { POLICY_SHEET, readStoredPolicies } from "../../src/core/policyStore";
 import { tradeSheetFn } from "../../src/functions/rebalance";
 import { canonicalInputs } from "../../src/workbook/hash";
-import { savePolicy } from "../../src/workbook/policies";
+import { listPolicies, savePolicy } from "../../src/workbook/policies";
 import { HEADER_ROW, TRADE_HEADER, uniqueSheetName, writeTradeSheet } from "../../src/workbook/tradeSheet";
 import { FakeExcel } from "../support/fakeExcel";
 import { HOLDINGS, install, uninstall } from "./setup";
@@ -58,11 +58,52 @@ describe("writeTradeSheet", () => {
     expect(sheet.charts).toHaveLength(1);
     expect(sheet.charts[0]).toMatchObject({ type: "ColumnClustered", source: `N${HEADER_ROW + 1}:P${HEADER_ROW + 4}`, seriesBy: "Columns" });
     expect(fake.read(res.sheetName, `N${HEADER_ROW + 1}:P${HEADER_ROW + 1}`)).toEqual([["Asset", "Drift before", "Drift after"]]);
+    // the day is recorded in the policy sheet's rebalance log (D:F), beside the untouched blocks
+    // 2026-11-21 is Excel serial 46347 (python: (date(2026,11,21) - date(1899,12,30)).days)
+    expect(res.lastRebalance).toBe(46347);
+    expect(fake.read(POLICY_SHEET, "D1:F2")).toEqual([["policy", "last_rebalance", "trade_sheet"], ["Core", 46347, "Trades 2026-11-21"]]);
+    expect(fake.state.sheets.find((s) => s.name === POLICY_SHEET)!.formats["1,4"]).toBe("yyyy-mm-dd");
+    expect(fake.read(POLICY_SHEET, `A1:B${policyRows.length}`)).toEqual(policyRows);
     // nothing else touched
-    expect(fake.state.sheets.filter((s) => s.name !== res.sheetName)).toEqual(before.sheets);
+    const unchanged = (sheets: typeof before.sheets) => sheets.filter((s) => s.name !== res.sheetName && s.name !== POLICY_SHEET);
+    expect(unchanged(fake.state.sheets)).toEqual(unchanged(before.sheets));
     expect(fake.state.names).toEqual(before.names);
-    expect(fake.state.log.every((l) => l.includes("Trades 2026-11-21") || l.startsWith("addSheet"))).toBe(true);
+    expect(fake.state.log.filter((l) => !(l.includes("Trades 2026-11-21") || l.startsWith("addSheet")))).toEqual([
+      `write '${POLICY_SHEET}'!D1:F2`, `numberFormat '${POLICY_SHEET}'!E2`, `bold '${POLICY_SHEET}'!D1:F1`,
+    ]);
     expect(fake.state.active).toBe(res.sheetName);
+  });
+
+  test("the rebalance log keeps one row per policy: a later sheet updates it, another policy appends, core reads the dates", async () => {
+    await savePolicy({ policy: { ...core, name: "Calm", trigger: "calendar", frequency: "quarterly" }, holdings: "Book", cash: "" }, null);
+    await writeTradeSheet("Core", NOW);
+    await writeTradeSheet("Calm", new Date(2026, 11, 1, 8));
+    await writeTradeSheet("Core", new Date(2027, 0, 1, 8));
+    expect(fake.read(POLICY_SHEET, "D1:F4")).toEqual([
+      ["policy", "last_rebalance", "trade_sheet"], ["Core", 46388, "Trades 2027-01-01"], ["Calm", 46357, "Trades 2026-12-01"], ["", "", ""],
+    ]);
+    const stored = readStoredPolicies(fake.usedValues(POLICY_SHEET));
+    expect(stored.map((r) => [r.policy.name, r.lastRebalance, r.tradeSheet])).toEqual([["Core", 46388, "Trades 2027-01-01"], ["Calm", 46357, "Trades 2026-12-01"]]);
+    const list = await listPolicies();
+    expect(list.policies.map((p) => [p.name, p.lastRebalance])).toEqual([["Core", 46388], ["Calm", 46357]]);
+    expect(list.logError).toBeNull();
+  });
+
+  test("D:F of the policy sheet holding something else: a clear message, nothing written", async () => {
+    fake.put(POLICY_SHEET, "E4", [["my note"]]);
+    const snap = fake.snapshot();
+    await expect(writeTradeSheet("Core", NOW)).rejects.toThrow(/Rebal Policies D4:F4 hold other data: the rebalance log .* needs columns D:F/);
+    expect(fake.state.sheets).toEqual(snap.sheets);
+    expect(fake.state.log).toEqual(snap.log);
+  });
+
+  test("a hand-broken rebalance log: a clear message naming the cell, nothing written", async () => {
+    await writeTradeSheet("Core", NOW);
+    fake.put(POLICY_SHEET, "E2", [["last week"]]);
+    const snap = fake.snapshot();
+    await expect(writeTradeSheet("Core", NOW)).rejects.toThrow(/cannot record the rebalance date: Rebal Policies E2: last_rebalance of "Core" must be a date/);
+    expect(fake.state.sheets).toEqual(snap.sheets);
+    expect((await listPolicies()).logError).toMatch(/E2: last_rebalance of "Core"/);
   });
 
   test("a second sheet on the same day gets a unique name", async () => {

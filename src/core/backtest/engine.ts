@@ -4,14 +4,15 @@
  * Conventions (conventions.md, "Backtests and statistics"; product.md, "Policies"):
  * - Each row (date): mark to market at the close, add the day's contribution (if any), decide,
  *   trade at that close through planTrades (lots, costs, min_trade, cash_reserve, modes, scope,
- *   destination all apply exactly as in REBAL.TRADES). Costs are paid from cash on the day.
+ *   destination all apply exactly as in REBAL.TRADES; or its closed form, below). Costs are paid from
+ *   cash on the day.
  * - Initial investment: `initial_value` of cash is invested to the targets (as a full rebalance,
  *   whatever the trigger) at the close of the first row where any asset has a price.
  * - Triggers: `calendar` with anchor `start` is due on the first row of each new period (bt's
  *   RunMonthly / RunQuarterly: the month/quarter of the row differs from the previous row's);
  *   anchor `end` on the last row of each period (the next row is in a new period; never on the
  *   last row of the data, as bt). `threshold` when any asset's weight is outside its band
- *   (bands.ts, checked inline on Float64Arrays; planTrades is only called on due days). `hybrid`:
+ *   (bands.ts, checked inline on Float64Arrays; plans are only made on due days). `hybrid`:
  *   calendar row and a breach; `either`: calendar row or a breach; `always`: every row; `none`:
  *   buy and hold (invest once, never rebalance).
  * - Missing prices (NaN): an asset with leading blanks enters on its first price; until then its
@@ -30,7 +31,26 @@
  * - A rebalance is a day on which the policy was due and at least one trade was made; its turnover is
  *   `min(buys, sells) / V` (so the initial investment, all buys, has turnover 0, as in bt).
  * - Rounding dust: cash within 1e-9 of the portfolio value below 0 after planTrades is set to 0.
- * Pure TypeScript: no Office, DOM or Node APIs.
+ * - Progress and cancellation (progress.ts): the optional `onProgress(rowsDone, rowsTotal)` of the
+ *   options is called after every 256th row and at the end (rowsDone strictly increasing, the last call
+ *   with rowsDone = rowsTotal); returning false throws a BacktestCancelled ("backtest cancelled").
+ *   Without it the loop runs the rows in one block (no per-row test).
+ *
+ * How it is fast (none of this changes a decision or a trade):
+ * - Quiet rows - every asset listed with a price, no halt, nothing scheduled (no calendar-due or flow
+ *   row) and no asset outside its band - only need marking: `quietRows` (JavaScript) or the
+ *   WebAssembly SIMD kernel of scanWasm.ts (default where it compiles; option `scan: "js"` forces the
+ *   JavaScript loop) run them in one pass per row; any other row gets the full treatment below. The
+ *   kernel sums the holdings in another order (two lanes), so a value may differ in its last bits
+ *   from the JavaScript loop's; prices from `backtestPrices` are read in place, others are copied in.
+ * - The band test on those rows is a pre-check fused into the marking pass (markRowBands, bandBounds):
+ *   max_i q_i p_i / U_i <= V and min_i q_i p_i / B_i >= V with bounds U, B moved 1e-12 (relative)
+ *   inside the band, which implies the exact test |q p / V - t| <= h + tolerance; when the pre-check
+ *   fails the exact test decides.
+ * - Rebalances to target with fractional shares and no costs (the common backtest) take the closed
+ *   form of targetPlan.ts, equal to planTrades' plan (it falls back to planTrades otherwise); buffers
+ *   are reused across rebalances and rows allocate nothing.
+ * Pure TypeScript: no Office, DOM or Node APIs (WebAssembly is a JavaScript global).
  */
 import { BAND_TOLERANCE, halfWidth } from "../bands";
 import { periodKey, serialToISO } from "../calendar";
@@ -38,6 +58,9 @@ import { RebalError, fmt } from "../errors";
 import { Frequency, Policy } from "../policy";
 import { Book, planTrades } from "../trades";
 import { BacktestOptions, DEFAULT_BACKTEST_OPTIONS } from "./options";
+import { BacktestCancelled, BacktestProgress, PROGRESS_EVERY } from "./progress";
+import { QuietScanner } from "./scanWasm";
+import { TargetPlanner, targetPlanApplies } from "./targetPlan";
 
 export type RebalanceKind = "initial" | "policy" | "contribution" | "withdrawal";
 
@@ -79,6 +102,19 @@ export interface BacktestResult {
   netFlows: number;
   /** planTrades calls (for benchmarks). */
   planCalls: number;
+  /** Plans made in closed form instead (targetPlan.ts; for benchmarks). */
+  fastPlans: number;
+}
+
+/** runBacktest's options: the formula options (defaults for those missing) and a progress hook. */
+export interface RunBacktestOptions extends Partial<BacktestOptions> {
+  /** Called after every 256th row and at the end; return false to cancel (progress.ts). */
+  onProgress?: BacktestProgress | null;
+  /**
+   * The quiet-row scan: "auto" (default) uses the WebAssembly kernel (scanWasm.ts) where it compiles,
+   * "js" always the JavaScript loop (for tests and benchmarks; the decisions are the same).
+   */
+  scan?: "auto" | "js";
 }
 
 export interface BacktestInput {
@@ -128,39 +164,75 @@ interface Ledger {
   halted: Uint8Array;
   tEff: Float64Array;
   listedIdx: Int32Array;
+  /** Books of the listed assets, reused by every trade day until an asset enters. */
+  bq: Float64Array;
+  bp: Float64Array;
+  bt: Float64Array;
+  restricted: Uint8Array;
+  /** The closed-form planner for the listed assets (targetPlan.ts), when some policy may use it. */
+  planner: TargetPlanner | null;
   cash: number;
   rebalances: number;
   tradeCount: number;
   totalCost: number;
   totalTurnover: number;
   planCalls: number;
+  fastPlans: number;
   records: RebalanceRecord[];
 }
 
-/** Calls planTrades on the listed assets; applies the trades; records the day if anything traded. */
-function tradeDay(L: Ledger, t: number, pol: Policy, kind: RebalanceKind, calDue: boolean | null, nHalted: number, V: number): boolean {
+/** Sizes the ledger's book buffers (and planner) for the listed assets. */
+function resizeBooks(L: Ledger, wantPlanner: boolean): void {
+  const m = L.listedIdx.length;
+  L.bq = new Float64Array(m);
+  L.bp = new Float64Array(m);
+  L.bt = new Float64Array(m);
+  L.restricted = new Uint8Array(m);
+  L.planner = wantPlanner ? new TargetPlanner(m) : null;
+}
+
+/**
+ * Plans the listed assets' trades (the closed form when `fast` and it applies, else planTrades);
+ * applies them; records the day if anything traded.
+ */
+function tradeDay(L: Ledger, t: number, pol: Policy, kind: RebalanceKind, calDue: boolean | null, nHalted: number, V: number, fast: boolean): boolean {
   const idx = L.listedIdx;
   const m = idx.length;
-  const bq = new Float64Array(m), bp = new Float64Array(m), bt = new Float64Array(m);
-  const restricted = nHalted > 0 ? new Uint8Array(m) : null;
-  for (let k = 0; k < m; k++) {
-    const i = idx[k];
-    bq[k] = L.q[i]; bp[k] = L.last[i]; bt[k] = L.tEff[i];
-    if (restricted) restricted[k] = L.halted[i];
+  const { bq, bp, bt } = L;
+  const all = m === L.q.length; // every asset listed: idx is 0..n-1
+  if (!all || !fast || nHalted > 0) {
+    for (let k = 0; k < m; k++) { const i = idx[k]; bq[k] = L.q[i]; bp[k] = L.last[i]; bt[k] = L.tEff[i]; }
   }
-  const book: Book = { quantities: bq, prices: bp, targets: bt, cash: L.cash, restricted };
-  L.planCalls++;
-  const plan = planTrades(book, pol, { calendarDue: calDue, label: (k) => `asset ${idx[k] + 1}` });
+  let trades: Float64Array;
+  let cashAfter: number, totalCost: number, turnover: number, buys: number, sells: number, totalBefore: number;
+  let reason: string;
+  const fp = fast && nHalted === 0 && L.planner !== null ? (all ? L.planner.plan(L.q, L.last, L.tEff, L.cash, pol, calDue) : L.planner.plan(bq, bp, bt, L.cash, pol, calDue)) : null;
+  if (fp !== null) {
+    L.fastPlans++;
+    ({ trades, cashAfter, totalCost, turnover, buys, sells, totalBefore, reason } = fp);
+  } else {
+    if (all && fast) for (let k = 0; k < m; k++) { bq[k] = L.q[k]; bp[k] = L.last[k]; bt[k] = L.tEff[k]; }
+    let restricted: Uint8Array | null = null;
+    if (nHalted > 0) {
+      restricted = L.restricted;
+      for (let k = 0; k < m; k++) restricted[k] = L.halted[idx[k]];
+    }
+    const book: Book = { quantities: bq, prices: bp, targets: bt, cash: L.cash, restricted };
+    L.planCalls++;
+    const plan = planTrades(book, pol, { calendarDue: calDue, label: (k) => `asset ${idx[k] + 1}` });
+    ({ trades, cashAfter, totalCost, turnover, buys, sells, totalBefore } = plan);
+    reason = plan.decision.reason;
+  }
   let traded = 0;
-  for (let k = 0; k < m; k++) if (plan.trades[k] !== 0) { L.q[idx[k]] += plan.trades[k]; traded++; }
+  for (let k = 0; k < m; k++) if (trades[k] !== 0) { L.q[idx[k]] += trades[k]; traded++; }
   if (traded === 0) return false;
-  L.cash = plan.cashAfter < 0 && plan.cashAfter > -1e-9 * V ? 0 : plan.cashAfter;
+  L.cash = cashAfter < 0 && cashAfter > -1e-9 * V ? 0 : cashAfter;
   L.tradeCount += traded;
-  L.totalCost += plan.totalCost;
-  L.totalTurnover += plan.turnover;
+  L.totalCost += totalCost;
+  L.totalTurnover += turnover;
   if (kind === "policy") L.rebalances++;
-  const reason = kind === "initial" ? "initial investment" : kind === "contribution" ? "contribution invested (buy only)" : kind === "withdrawal" ? "withdrawal: holdings sold to raise cash" : plan.decision.reason;
-  L.records.push({ row: t, date: L.dates[t], kind, reason, turnover: plan.turnover, cost: plan.totalCost, buys: plan.buys, sells: plan.sells, trades: traded, valueBefore: plan.totalBefore });
+  if (kind !== "policy") reason = kind === "initial" ? "initial investment" : kind === "contribution" ? "contribution invested (buy only)" : "withdrawal: holdings sold to raise cash";
+  L.records.push({ row: t, date: L.dates[t], kind, reason, turnover, cost: totalCost, buys, sells, trades: traded, valueBefore: totalBefore });
   return true;
 }
 
@@ -173,6 +245,48 @@ function markRow(q: Float64Array, prices: Float64Array, base: number, n: number)
     h += q[i] * p;
   }
   return h;
+}
+
+/**
+ * markRow and a band pre-check in one pass: the holdings' value H (summed exactly as markRow does),
+ * and into mm[0] = max_i a_i / U_i, mm[1] = min_i a_i / B_i over a_i = q_i p_i (a_i = 0 with B_i = 0
+ * skipped), with U, B the safe bounds of `bandBounds`. Returns NaN for a bad price p <= 0; a NaN or
+ * infinite price makes H not finite (the caller then takes the checked path).
+ */
+function markRowBands(q: Float64Array, prices: Float64Array, base: number, n: number, uInv: Float64Array, bInv: Float64Array, mm: Float64Array): number {
+  let h = 0;
+  let mx = -Infinity;
+  let mn = Infinity;
+  for (let i = 0; i < n; i++) {
+    const p = prices[base + i];
+    if (p <= 0) return NaN;
+    const a = q[i] * p;
+    h += a;
+    const u = a * uInv[i];
+    if (u > mx) mx = u;
+    const l = a * bInv[i]; // NaN (skipped) for a = 0 and bInv = Infinity
+    if (l < mn) mn = l;
+  }
+  mm[0] = mx;
+  mm[1] = mn;
+  return h;
+}
+
+/**
+ * Safe band bounds for markRowBands (no shorts, so a_i >= 0): with margin eta_i = 1e-12 (t_i + hw_i),
+ * U_i = t_i + hw_i - eta_i and B_i = t_i - hw_i + eta_i (hw = half-width + tolerance). When
+ * max a_i / U_i <= V and min a_i / B_i >= V (B_i <= 0: no lower bound, 1 / B_i = Infinity), every
+ * asset satisfies |fl(fl(a_i * fl(1 / V)) - t_i)| <= hw_i, the exact test of breachedRow: the margin
+ * eta (>= 1e-24) exceeds the rounding of every step (a few ulps of t + hw) by four orders of magnitude.
+ * Otherwise the exact test decides, so the pre-check never changes a decision.
+ */
+function bandBounds(t: Float64Array, hw: Float64Array, uInv: Float64Array, bInv: Float64Array): void {
+  for (let i = 0; i < t.length; i++) {
+    const eta = 1e-12 * (t[i] + hw[i]);
+    uInv[i] = 1 / (t[i] + hw[i] - eta);
+    const b = t[i] - hw[i] + eta;
+    bInv[i] = b > 0 ? 1 / b : Infinity;
+  }
 }
 
 /** Is any asset outside its band? |q p / V - t| > h (hw = h + tolerance); prices from row `base`. */
@@ -206,9 +320,35 @@ function holdingsValue(idx: Int32Array, q: Float64Array, last: Float64Array): nu
   return h;
 }
 
+/**
+ * Quiet rows, the common case, in a small loop of their own: from row t on, while nothing is scheduled
+ * on the row (`events`: calendar-due and flow rows), the row has no blank or bad price and (bands != 0)
+ * no asset is outside its band, marks the row and writes its value and cash (no trade is due, so they
+ * are what the full treatment would write). Returns the first row that needs the full treatment (or
+ * tEnd). Called only when every asset is listed, none is halted, everything is invested and the cash is
+ * not negative. bands: 0 = no band check, 1 = markRowBands' pre-check then the exact test, 2 = the exact
+ * test only (shorts).
+ */
+function quietRows(t: number, tEnd: number, q: Float64Array, prices: Float64Array, n: number, cash: number, values: Float64Array, cashSeries: Float64Array,
+  events: Uint8Array | null, bands: number, uInv: Float64Array, bInv: Float64Array, mm: Float64Array, tEff: Float64Array, hEff: Float64Array): number {
+  for (; t < tEnd; t++) {
+    if (events !== null && events[t] !== 0) return t;
+    const base = t * n;
+    const H = bands === 1 ? markRowBands(q, prices, base, n, uInv, bInv, mm) : markRow(q, prices, base, n);
+    if (!(H - H === 0)) return t;
+    const V = cash + H;
+    if (bands === 1 ? !(mm[0] <= V && mm[1] >= V) && breachedRow(q, prices, base, n, 1 / V, tEff, hEff) : bands === 2 && breachedRow(q, prices, base, n, 1 / V, tEff, hEff)) return t;
+    if (!(V < 1e300)) return t;
+    values[t] = V;
+    cashSeries[t] = cash;
+  }
+  return t;
+}
+
 /** Runs `policy` over the price history. */
-export function runBacktest(input: BacktestInput, policy: Policy, opts: Partial<BacktestOptions> = {}): BacktestResult {
+export function runBacktest(input: BacktestInput, policy: Policy, opts: RunBacktestOptions = {}): BacktestResult {
   const options: BacktestOptions = { ...DEFAULT_BACKTEST_OPTIONS, ...opts };
+  const onProgress = opts.onProgress ?? null;
   validateInput(input, policy, options);
   const { dates, prices, nAssets: n, targets } = input;
   const T = dates.length;
@@ -224,6 +364,33 @@ export function runBacktest(input: BacktestInput, policy: Policy, opts: Partial<
   const contribPolicy: Policy = { ...policy, trigger: "always", mode: "buy_only" };
   const raisePolicy: Policy = { ...policy, trigger: "always", mode: "sell_only", scope: "all" };
   const investFlows = policy.mode === "buy_only" || trig === "none";
+  // Closed-form plans (targetPlan.ts) for the policy's rebalances and the initial investment.
+  const fastPolicy = targetPlanApplies(policy);
+  const fastInitial = targetPlanApplies(initialPolicy);
+  // Band pre-check fused into the marking pass (markRowBands); without shorts only (a_i >= 0).
+  const bandFilter = usesBands && !policy.allowShort;
+  // Rows the quiet loop leaves to the full treatment: calendar-due rows and flow rows.
+  let events: Uint8Array | null = null;
+  if (calKeys !== null || flowKeys !== null) {
+    events = new Uint8Array(T);
+    for (let t = 0; t < T; t++) {
+      if (calKeys !== null && (anchorEnd ? t < T - 1 && calKeys[t] !== calKeys[t + 1] : t === 0 || calKeys[t] !== calKeys[t - 1])) events[t] = 1;
+      if (flowKeys !== null && t > 0 && flowKeys[t] !== flowKeys[t - 1]) events[t] = 1;
+    }
+  }
+  // Quiet rows check the bands only where a breach alone makes the policy due (threshold; either off
+  // its calendar rows); with trigger=always every row is due.
+  const quietBands = trig === "threshold" || trig === "either" ? (policy.allowShort ? 2 : 1) : 0;
+  const useQuiet = trig !== "always";
+  const scanner = useQuiet && quietBands !== 2 && opts.scan !== "js" ? QuietScanner.create(prices, T, n) : null;
+  let coefDirty = true; // q or the bands changed since the scanner's coefficients were set
+  // The next row at or after t that the quiet scan must leave to the full treatment (events).
+  let nextEvent: Int32Array | null = null;
+  if (scanner !== null && events !== null) {
+    nextEvent = new Int32Array(T + 1);
+    nextEvent[T] = T;
+    for (let t = T - 1; t >= 0; t--) nextEvent[t] = events[t] !== 0 ? t : nextEvent[t + 1];
+  }
 
   const q = new Float64Array(n);
   const last = new Float64Array(n).fill(NaN);
@@ -231,6 +398,9 @@ export function runBacktest(input: BacktestInput, policy: Policy, opts: Partial<
   const halted = new Uint8Array(n);
   const tEff = new Float64Array(n);
   const hEff = new Float64Array(n);
+  const uInv = new Float64Array(n);
+  const bInv = new Float64Array(n);
+  const mm = new Float64Array(2);
   let listedIdx = new Int32Array(0);
   let nListed = 0;
   let lastRow = -1;
@@ -241,118 +411,148 @@ export function runBacktest(input: BacktestInput, policy: Policy, opts: Partial<
   const values = new Float64Array(T);
   const cashSeries = new Float64Array(T);
   const flows = new Float64Array(T);
+  const none = new Float64Array(0);
   const L: Ledger = {
-    dates, q, last, halted, tEff, listedIdx, cash: options.initialValue,
-    rebalances: 0, tradeCount: 0, totalCost: 0, totalTurnover: 0, planCalls: 0, records: [],
+    dates, q, last, halted, tEff, listedIdx, bq: none, bp: none, bt: none, restricted: new Uint8Array(0), planner: null,
+    cash: options.initialValue, rebalances: 0, tradeCount: 0, totalCost: 0, totalTurnover: 0, planCalls: 0, fastPlans: 0, records: [],
   };
   let cash = options.initialValue;
   let invested = false;
   let netFlows = 0;
   let anyFlow = false;
 
-  for (let t = 0; t < T; t++) {
-    // 1. Mark to market at the close (and register entries and halts).
-    const base = t * n;
-    let entered = false;
-    let nHalted = 0;
-    let H = 0;
-    // Fast path (every asset listed, no blank in the row): one pass that only reads; `last` and
-    // `halted` are brought up to date lazily (`lastRow` = the row `last` is missing, if any).
-    let complete = false;
-    if (nListed === n) {
-      H = markRow(q, prices, base, n);
-      complete = H === H;
-      if (complete) {
-        if (haltedAny) { halted.fill(0); haltedAny = false; }
-        lastRow = t;
-      } else H = 0;
-    }
-    if (!complete) {
-      lastRow = syncLast(last, prices, lastRow, n);
-      for (let i = 0; i < n; i++) {
-        const p = prices[base + i];
-        if (p === p) {
-          if (!(p > 0 && p < Infinity)) throw new RebalError(`price of asset ${i + 1} on ${serialToISO(Math.floor(dates[t]))} must be a positive number, got ${fmt(p)}`);
-          last[i] = p;
-          halted[i] = 0;
-          if (!listed[i]) { listed[i] = 1; nListed++; entered = true; continue; }
-          H += q[i] * p;
-        } else if (listed[i]) {
-          halted[i] = 1;
-          nHalted++;
-          H += q[i] * last[i];
+  // Rows in blocks of PROGRESS_EVERY with a report after each when there is a hook; one block without.
+  for (let t0 = 0; t0 < T;) {
+    const tEnd = onProgress === null ? T : Math.min(t0 + PROGRESS_EVERY, T);
+    for (let t = t0; t < tEnd; t++) {
+      if (useQuiet && invested && nListed === n && !haltedAny && cash >= 0) {
+        let next: number;
+        if (scanner !== null) {
+          if (coefDirty) { scanner.setCoefficients(q, uInv, bInv, quietBands === 1); coefDirty = false; }
+          next = scanner.scan(t, nextEvent === null ? tEnd : Math.min(tEnd, nextEvent[t]), cash, values, cashSeries);
+        } else next = quietRows(t, tEnd, q, prices, n, cash, values, cashSeries, events, quietBands, uInv, bInv, mm, tEff, hEff);
+        if (next > t) {
+          lastRow = next - 1;
+          t = next;
+          if (t >= tEnd) break;
         }
       }
-      haltedAny = nHalted > 0;
-    }
-    if (entered) {
-      const idx: number[] = [];
-      let sumListed = 0;
-      for (let i = 0; i < n; i++) if (listed[i]) { idx.push(i); sumListed += targets[i]; }
-      listedIdx = Int32Array.from(idx);
-      L.listedIdx = listedIdx;
-      const scale = sumListed > 0 ? sumTargets / sumListed : 1;
-      for (let i = 0; i < n; i++) {
-        tEff[i] = listed[i] ? targets[i] * scale : 0;
-        hEff[i] = halfWidth(tEff[i], policy.bandAbs, policy.bandRel) + BAND_TOLERANCE;
+      // 1. Mark to market at the close (and register entries and halts).
+      const base = t * n;
+      let entered = false;
+      let nHalted = 0;
+      let H = 0;
+      // Fast path (every asset listed, no blank in the row): one pass that only reads; `last` and
+      // `halted` are brought up to date lazily (`lastRow` = the row `last` is missing, if any).
+      let complete = false;
+      let preChecked = false; // mm holds markRowBands' bounds for the current holdings
+      if (nListed === n) {
+        H = bandFilter ? markRowBands(q, prices, base, n, uInv, bInv, mm) : markRow(q, prices, base, n);
+        complete = H - H === 0; // finite
+        preChecked = complete && bandFilter;
+        if (complete) {
+          if (haltedAny) { halted.fill(0); haltedAny = false; }
+          lastRow = t;
+        } else H = 0;
       }
-    }
-
-    // 2. Contributions and withdrawals.
-    if (flowKeys !== null && t > 0 && flowKeys[t] !== flowKeys[t - 1]) {
-      const V0 = cash + H;
-      if (flowAmount < 0 && -flowAmount >= V0) throw new RebalError(`the withdrawal of ${fmt(-flowAmount)} on ${serialToISO(Math.floor(dates[t]))} is more than the portfolio's value (${fmt(V0)})`);
-      cash += flowAmount;
-      flows[t] = flowAmount;
-      netFlows += flowAmount;
-      anyFlow = true;
-    }
-    let V = cash + H;
-
-    // 3. Decide and trade at the close.
-    if (!invested) {
-      if (nListed > 0) {
-        invested = true;
-        L.cash = cash;
+      if (!complete) {
         lastRow = syncLast(last, prices, lastRow, n);
-        if (tradeDay(L, t, initialPolicy, "initial", null, nHalted, V)) { cash = L.cash; H = holdingsValue(listedIdx, q, last); }
+        for (let i = 0; i < n; i++) {
+          const p = prices[base + i];
+          if (p === p) {
+            if (!(p > 0 && p < Infinity)) throw new RebalError(`price of asset ${i + 1} on ${serialToISO(Math.floor(dates[t]))} must be a positive number, got ${fmt(p)}`);
+            last[i] = p;
+            halted[i] = 0;
+            if (!listed[i]) { listed[i] = 1; nListed++; entered = true; continue; }
+            H += q[i] * p;
+          } else if (listed[i]) {
+            halted[i] = 1;
+            nHalted++;
+            H += q[i] * last[i];
+          }
+        }
+        haltedAny = nHalted > 0;
       }
-    } else {
-      if (cash < 0) {
+      if (entered) {
+        const idx: number[] = [];
+        let sumListed = 0;
+        for (let i = 0; i < n; i++) if (listed[i]) { idx.push(i); sumListed += targets[i]; }
+        listedIdx = Int32Array.from(idx);
+        L.listedIdx = listedIdx;
+        resizeBooks(L, fastPolicy || fastInitial);
+        const scale = sumListed > 0 ? sumTargets / sumListed : 1;
+        for (let i = 0; i < n; i++) {
+          tEff[i] = listed[i] ? targets[i] * scale : 0;
+          hEff[i] = halfWidth(tEff[i], policy.bandAbs, policy.bandRel) + BAND_TOLERANCE;
+        }
+        bandBounds(tEff, hEff, uInv, bInv);
+        coefDirty = true;
+      }
+
+      // 2. Contributions and withdrawals.
+      if (flowKeys !== null && t > 0 && flowKeys[t] !== flowKeys[t - 1]) {
+        const V0 = cash + H;
+        if (flowAmount < 0 && -flowAmount >= V0) throw new RebalError(`the withdrawal of ${fmt(-flowAmount)} on ${serialToISO(Math.floor(dates[t]))} is more than the portfolio's value (${fmt(V0)})`);
+        cash += flowAmount;
+        flows[t] = flowAmount;
+        netFlows += flowAmount;
+        anyFlow = true;
+      }
+      let V = cash + H;
+
+      // 3. Decide and trade at the close.
+      if (!invested) {
+        if (nListed > 0) {
+          invested = true;
+          L.cash = cash;
+          lastRow = syncLast(last, prices, lastRow, n);
+          coefDirty = true;
+          if (tradeDay(L, t, initialPolicy, "initial", null, nHalted, V, fastInitial)) { cash = L.cash; H = holdingsValue(listedIdx, q, last); }
+        }
+      } else {
+        if (cash < 0) {
+          L.cash = cash;
+          lastRow = syncLast(last, prices, lastRow, n);
+          coefDirty = true;
+          if (tradeDay(L, t, raisePolicy, "withdrawal", null, nHalted, V, false)) preChecked = false;
+          cash = L.cash;
+          H = holdingsValue(listedIdx, q, last);
+          V = cash + H;
+          if (cash < -1e-9 * V) throw new RebalError(`the withdrawal on ${serialToISO(Math.floor(dates[t]))} cannot be paid: holdings that can be traded that day are not enough`);
+        }
+        let calDue = false;
+        if (calKeys !== null) calDue = anchorEnd ? t < T - 1 && calKeys[t] !== calKeys[t + 1] : t === 0 || calKeys[t] !== calKeys[t - 1];
+        let breach = false;
+        if (usesBands && (trig !== "hybrid" || calDue) && (trig !== "either" || !calDue)) {
+          // |q p / V - t| > h + tol, on the listed assets (weights of holdings plus cash); on complete
+          // rows the fused pre-check settles the usual "all inside" case (markRowBands, bandBounds)
+          if (!complete) breach = breachedListed(q, last, listedIdx, 1 / V, tEff, hEff);
+          else if (preChecked && mm[0] <= V && mm[1] >= V) breach = false;
+          else breach = breachedRow(q, prices, base, n, 1 / V, tEff, hEff);
+        }
+        let due: boolean;
+        switch (trig) {
+          case "always": due = true; break;
+          case "none": due = false; break;
+          case "calendar": due = calDue; break;
+          case "hybrid": due = calDue && breach; break;
+          case "either": due = calDue || breach; break;
+          default: due = breach;
+        }
+        let traded = false;
         L.cash = cash;
-        lastRow = syncLast(last, prices, lastRow, n);
-        tradeDay(L, t, raisePolicy, "withdrawal", null, nHalted, V);
-        cash = L.cash;
-        H = holdingsValue(listedIdx, q, last);
-        V = cash + H;
-        if (cash < -1e-9 * V) throw new RebalError(`the withdrawal on ${serialToISO(Math.floor(dates[t]))} cannot be paid: holdings that can be traded that day are not enough`);
+        if (due || (investFlows && flows[t] > 0)) lastRow = syncLast(last, prices, lastRow, n);
+        if (due || (investFlows && flows[t] > 0)) coefDirty = true;
+        if (due) traded = tradeDay(L, t, policy, "policy", usesCalendar ? calDue : null, nHalted, V, fastPolicy);
+        else if (investFlows && flows[t] > 0) traded = tradeDay(L, t, contribPolicy, "contribution", null, nHalted, V, false);
+        if (traded) { cash = L.cash; H = holdingsValue(listedIdx, q, last); }
       }
-      let calDue = false;
-      if (calKeys !== null) calDue = anchorEnd ? t < T - 1 && calKeys[t] !== calKeys[t + 1] : t === 0 || calKeys[t] !== calKeys[t - 1];
-      let breach = false;
-      if (usesBands && (trig !== "hybrid" || calDue) && (trig !== "either" || !calDue)) {
-        // |q p / V - t| > h + tol, on the listed assets (weights of holdings plus cash)
-        breach = complete ? breachedRow(q, prices, base, n, 1 / V, tEff, hEff) : breachedListed(q, last, listedIdx, 1 / V, tEff, hEff);
-      }
-      let due: boolean;
-      switch (trig) {
-        case "always": due = true; break;
-        case "none": due = false; break;
-        case "calendar": due = calDue; break;
-        case "hybrid": due = calDue && breach; break;
-        case "either": due = calDue || breach; break;
-        default: due = breach;
-      }
-      let traded = false;
-      L.cash = cash;
-      if (due || (investFlows && flows[t] > 0)) lastRow = syncLast(last, prices, lastRow, n);
-      if (due) traded = tradeDay(L, t, policy, "policy", usesCalendar ? calDue : null, nHalted, V);
-      else if (investFlows && flows[t] > 0) traded = tradeDay(L, t, contribPolicy, "contribution", null, nHalted, V);
-      if (traded) { cash = L.cash; H = holdingsValue(listedIdx, q, last); }
+      values[t] = cash + H;
+      cashSeries[t] = cash;
+      if (!(values[t] < 1e300)) throw new RebalError(`the portfolio value overflows on ${serialToISO(Math.floor(dates[t]))}: the prices are too large to compute with`);
     }
-    values[t] = cash + H;
-    cashSeries[t] = cash;
-    if (!(values[t] < 1e300)) throw new RebalError(`the portfolio value overflows on ${serialToISO(Math.floor(dates[t]))}: the prices are too large to compute with`);
+    t0 = tEnd;
+    if (onProgress !== null && onProgress(tEnd, T) === false) throw new BacktestCancelled();
   }
 
   let index = values;
@@ -364,5 +564,6 @@ export function runBacktest(input: BacktestInput, policy: Policy, opts: Partial<
   return {
     dates, values, index, cash: cashSeries, flows, records: L.records, quantities: q, rebalances: L.rebalances,
     tradeCount: L.tradeCount, totalCost: L.totalCost, totalTurnover: L.totalTurnover, netFlows, planCalls: L.planCalls,
+    fastPlans: L.fastPlans,
   };
 }

@@ -2,8 +2,9 @@
  * Risk models (annualised covariance, times `frequency`), as PyPortfolioOpt's `risk_models`:
  * - `sample`: pairwise-complete, ddof 1 (pandas `DataFrame.cov()`): for each pair, the means and
  *   the denominator n_ij - 1 come from the rows where both assets have returns. Fast path (no
- *   missing values): one centred Gram product; otherwise three Gram products (X'X, X'M, M'M on
- *   own-mean-centred data with missing→0 and the 0/1 mask M).
+ *   missing values): one centred Gram product packed straight from the panel (kernel.ts
+ *   `gramCentredRows`); otherwise X'X on own-mean-centred data with missing→0 plus X'M and M'M
+ *   with M the 0/1 mask of the K columns that have holes (N x K and K x K products).
  * - `semi`: `D = min(r - benchmark, 0)` with missing → 0, `D'D / T` (benchmark per period,
  *   PyPortfolioOpt default 0.000079).
  * - `exp` (span 180): per pair, the pandas-ewm (adjust=True) mean of `(r_i - m_i)(r_j - m_j)`
@@ -11,13 +12,19 @@
  * - `ledoit_wolf` (constant variance, sklearn `ledoit_wolf`), `ledoit_wolf_single_factor`,
  *   `ledoit_wolf_constant_correlation` (PyPortfolioOpt's formulas; the constant-correlation target
  *   uses the pandas sample covariance S as PyPortfolioOpt does), `oas` (sklearn `oas`): returns
- *   with missing → 0, centred, biased 1/T covariance. Each costs one Gram product plus O(T N).
+ *   with missing → 0, centred, biased 1/T covariance. Each costs one Gram product (the
+ *   constant-correlation target a second one only when data are missing, for the pairwise S), one
+ *   pass over the data for the column means, the shrinkage statistics rewritten as sums over rows
+ *   of per-row sums (e.g. sum_ij sum_t x_ti^2 x_tj^2 = sum_t (sum_i x_ti^2)^2, so no second Gram
+ *   product of squared data) and taken from kernel.ts `rowMoments` (a SIMD sweep of the panel the
+ *   Gram product packed, not another pass over the data), and a few O(N^2) sweeps. Shrunk results
+ *   are blended row by row from exactly symmetric factors, so they are exactly symmetric.
  * - sample, semi and exp are made PSD by spectral clipping of negative eigenvalues (PyPortfolioOpt
  *   `fix_nonpositive_semidefinite`, "spectral"); shrinkage estimators are PSD by construction.
  */
 import { EigenvalueDecomposition, Matrix } from "ml-matrix";
 import { RebalError } from "../errors";
-import { gramGeneral, gramSym } from "./kernel";
+import { CentredGram, centredGram, gramCentredRows, gramGeneral, gramSym } from "./kernel";
 import { Cells, Panel, assetName, checkFrequency, panelFromCells } from "./panel";
 
 export type CovMethod = "sample" | "semi" | "exp" | "ledoit_wolf" | "ledoit_wolf_single_factor" | "ledoit_wolf_constant_correlation" | "oas";
@@ -74,24 +81,33 @@ function centredAssetMajor(p: Panel, names?: readonly string[]): { xc: Float64Ar
 /** Pairwise-complete sample covariance (ddof 1), unannualised, N x N row-major. */
 export function sampleCovPanel(p: Panel, names?: readonly string[]): Float64Array {
   const { T, N } = p;
-  const { xc, mask, counts } = centredAssetMajor(p, names);
-  if (!hasMissing(p)) {
+  const { m, missing } = columnMeans(p);
+  if (!missing) {
     if (T < 2) throw new RebalError("need at least 2 return rows for a covariance");
-    const G = gramSym(xc, T, N);
-    const s = 1 / (T - 1);
-    for (let k = 0; k < G.length; k++) G[k] *= s;
-    return G;
+    return gramCentredRows(p.x, T, N, m, 1 / (T - 1));
   }
+  // Only the K columns with holes need the mask products: for a complete column j the rows where
+  // j is present are all rows, so sum_t xc_i = 0 and the common count is asset i's own count.
+  const { xc, mask, counts } = centredAssetMajor(p, names);
+  const holes: number[] = [];
+  const kOf = new Int32Array(N).fill(-1);
+  for (let i = 0; i < N; i++) if (counts[i] < T) { kOf[i] = holes.length; holes.push(i); }
+  const K = holes.length;
+  const mk = new Float64Array(K * T);
+  for (let k = 0; k < K; k++) mk.set(mask.subarray(holes[k] * T, (holes[k] + 1) * T), k * T);
   const P = gramSym(xc, T, N);
-  const S = gramGeneral(xc, mask, T, N); // S[i,j] = sum over rows where j present of xc_i
-  const C = gramSym(mask, T, N);
+  const S = gramGeneral(xc, mk, T, N, K); // S[i,k] = sum over rows where holes[k] is present of xc_i
+  const C = gramSym(mk, T, K); // common counts among the columns with holes
   const out = new Float64Array(N * N);
   for (let i = 0; i < N; i++) {
     if (counts[i] < 2) throw new RebalError(`${assetName(i, names)} has fewer than 2 returns`);
+    const ki = kOf[i];
     for (let j = i; j < N; j++) {
-      const n = C[i * N + j];
+      const kj = kOf[j];
+      const n = ki >= 0 ? (kj >= 0 ? C[ki * K + kj] : counts[i]) : kj >= 0 ? counts[j] : T;
       if (n < 2) throw new RebalError(`${assetName(i, names)} and ${assetName(j, names)} have fewer than 2 common returns`);
-      const v = (P[i * N + j] - (S[i * N + j] * S[j * N + i]) / n) / (n - 1);
+      const sij = kj >= 0 ? S[i * K + kj] : 0, sji = ki >= 0 ? S[j * K + ki] : 0;
+      const v = (P[i * N + j] - (sij * sji) / n) / (n - 1);
       out[i * N + j] = v; out[j * N + i] = v;
     }
   }
@@ -134,37 +150,55 @@ export function expCovPanel(p: Panel, span: number, names?: readonly string[]): 
   return out;
 }
 
-/** Returns with missing → 0, then centred by column means: asset-major. */
-function zeroFilledCentred(p: Panel): Float64Array {
+/**
+ * Column means over all T rows with missing → 0 (the zero-filled convention of the shrinkage
+ * estimators; with no missing values, the plain column means) and whether any value is missing.
+ * Row-major, one sequential pass. The shrinkage estimators then work on `X_ti = (x_ti or 0) - m_i`
+ * without materialising X: `centredGram` packs it for the Gram product and its row moments.
+ */
+function columnMeans(p: Panel): { m: Float64Array; missing: boolean } {
   const { T, N, x } = p;
-  const out = new Float64Array(T * N);
-  for (let i = 0; i < N; i++) {
-    let s = 0;
-    for (let t = 0; t < T; t++) { const v = x[t * N + i]; if (v === v) s += v; }
-    const m = s / T;
-    for (let t = 0; t < T; t++) { const v = x[t * N + i]; out[i * T + t] = (v === v ? v : 0) - m; }
+  const m = new Float64Array(N);
+  // plain sums, two rows at a time (no per-value test): a NaN anywhere in a column makes its sum
+  // NaN, and only those columns are summed again skipping the missing values
+  let t = 0;
+  for (; t + 1 < T; t += 2) {
+    const r0 = t * N, r1 = r0 + N;
+    for (let i = 0; i < N; i++) m[i] += x[r0 + i] + x[r1 + i];
   }
-  return out;
+  if (t < T) for (let i = 0, r0 = t * N; i < N; i++) m[i] += x[r0 + i];
+  let missing = false;
+  for (let i = 0; i < N; i++) {
+    if (m[i] !== m[i]) {
+      let s = 0;
+      for (let u = 0; u < T; u++) { const v = x[u * N + i]; if (v === v) s += v; else missing = true; }
+      m[i] = s;
+    }
+    m[i] /= T;
+  }
+  return { m, missing };
 }
 
 /** sklearn `ledoit_wolf` (shrink towards mu*I), biased covariance, one Gram product. */
 export function ledoitWolfPanel(p: Panel): Shrunk {
-  const { T, N } = p;
-  const X = zeroFilledCentred(p);
-  const G = gramSym(X, T, N);
-  const emp = new Float64Array(N * N);
-  for (let k = 0; k < G.length; k++) emp[k] = G[k] / T;
+  const { T, N, x } = p;
+  const { m } = columnMeans(p);
+  const cg = centredGram(x, T, N, m, 1 / T);
+  const emp = cg.gram;
   let trace = 0;
   for (let i = 0; i < N; i++) trace += emp[i * N + i];
   const mu = trace / N;
-  // beta_ = sum_{ij} sum_t x_ti^2 x_tj^2 = sum_t (sum_i x_ti^2)^2
-  const rowSq = new Float64Array(T);
-  for (let i = 0; i < N; i++) for (let t = 0; t < T; t++) { const v = X[i * T + t]; rowSq[t] += v * v; }
+  // beta_ = sum_{ij} sum_t x_ti^2 x_tj^2 = sum_t (sum_i x_ti^2)^2: row moments, no second Gram product
+  const rowSq = cg.rowMoments(null, null, null).s2;
   let beta_ = 0;
   for (let t = 0; t < T; t++) beta_ += rowSq[t] * rowSq[t];
-  let delta_ = 0;
-  for (let k = 0; k < G.length; k++) delta_ += G[k] * G[k];
-  delta_ /= T * T;
+  let delta_ = 0; // sum_ij (G_ij / T)^2, from the upper triangle (emp is exactly symmetric)
+  for (let i = 0; i < N; i++) {
+    const row = i * N;
+    let off = 0;
+    for (let j = i + 1; j < N; j++) off += emp[row + j] * emp[row + j];
+    delta_ += emp[row + i] * emp[row + i] + 2 * off;
+  }
   let beta = (1 / (N * T)) * (beta_ / T - delta_);
   let delta = delta_ - 2 * mu * trace + N * mu * mu;
   delta /= N;
@@ -178,11 +212,14 @@ export function ledoitWolfPanel(p: Panel): Shrunk {
 /** sklearn `oas`. */
 export function oasPanel(p: Panel): Shrunk {
   const { T, N } = p;
-  const X = zeroFilledCentred(p);
-  const emp = gramSym(X, T, N);
-  for (let k = 0; k < emp.length; k++) emp[k] /= T;
-  let alpha = 0, trace = 0;
-  for (let k = 0; k < emp.length; k++) alpha += emp[k] * emp[k];
+  const emp = gramCentredRows(p.x, T, N, columnMeans(p).m, 1 / T);
+  let alpha = 0, trace = 0; // alpha = mean of emp^2, from the upper triangle (emp is exactly symmetric)
+  for (let i = 0; i < N; i++) {
+    const row = i * N;
+    let off = 0;
+    for (let j = i + 1; j < N; j++) off += emp[row + j] * emp[row + j];
+    alpha += emp[row + i] * emp[row + i] + 2 * off;
+  }
   alpha /= N * N;
   for (let i = 0; i < N; i++) trace += emp[i * N + i];
   const mu = trace / N;
@@ -196,134 +233,162 @@ export function oasPanel(p: Panel): Shrunk {
 
 /** PyPortfolioOpt `_ledoit_wolf_single_factor` (market = cross-sectional mean), one Gram product. */
 export function ledoitWolfSingleFactorPanel(p: Panel): Shrunk {
-  const { T, N } = p;
-  const X = zeroFilledCentred(p);
-  const G = gramSym(X, T, N);
-  const sample = new Float64Array(N * N);
-  for (let k = 0; k < G.length; k++) sample[k] = G[k] / T;
-  const xm = new Float64Array(T);
-  for (let i = 0; i < N; i++) for (let t = 0; t < T; t++) xm[t] += X[i * T + t];
-  for (let t = 0; t < T; t++) xm[t] /= N;
-  let varmkt = 0;
-  for (let t = 0; t < T; t++) varmkt += xm[t] * xm[t];
+  const { T, N, x } = p;
+  const { m } = columnMeans(p);
+  const cg = centredGram(x, T, N, m, 1 / T);
+  const sample = cg.gram;
+  // betas_i = cov(X_i, xm) = sum_t X_ti xm_t / T with xm_t = mean_i X_ti: the row sums of
+  // G / (T N), so no pass over the data is needed for them. (X = Xm: zero-filled, centred.)
+  const betas = new Float64Array(N);
+  for (let i = 0; i < N; i++) { let s = 0; for (let j = 0; j < N; j++) s += sample[i * N + j]; betas[i] = s / N; }
+  // With y = X^2, z = X * xm every statistic below is a sum over rows of per-row sums (row
+  // moments of X): xm_t, (X beta)_t, sum_i y_ti, sum_i y_ti^2, sum_i y_ti X_ti beta_i, sum_i y_ti beta_i^2.
+  const b2 = new Float64Array(N);
+  for (let i = 0; i < N; i++) b2[i] = betas[i] * betas[i];
+  const mo = cg.rowMoments(betas, betas, b2);
+  let varmkt = 0, pp = 0, y2sum = 0, yzb = 0, zbb = 0, yzB = 0, zzBB = 0;
+  for (let t = 0; t < T; t++) {
+    const ys = mo.s2[t], c3 = mo.s3w[t], c2 = mo.s2w[t];
+    const xt = mo.s1[t] / N, zb = xt * mo.s1w[t]; // zb_t = sum_i z_ti beta_i
+    const y4 = mo.s4[t];
+    varmkt += xt * xt;
+    pp += ys * ys; y2sum += y4;
+    yzb += ys * zb; zbb += zb * zb;
+    yzB += xt * c3; zzBB += xt * xt * c2; // sum_i (y'z)_ii beta_i, sum_i (z'z)_ii beta_i^2
+  }
   varmkt /= T;
   if (!(varmkt > 0)) throw new RebalError("ledoit_wolf_single_factor: the market (mean) return has zero variance");
-  const betas = new Float64Array(N);
-  for (let i = 0; i < N; i++) { let s = 0; for (let t = 0; t < T; t++) s += X[i * T + t] * xm[t]; betas[i] = s / T; }
-  const F = new Float64Array(N * N);
-  let c = 0, sumS2 = 0;
-  for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) {
-    const f = i === j ? sample[i * N + i] : (betas[i] * betas[j]) / varmkt;
-    F[i * N + j] = f;
-    const d = sample[i * N + j] - f;
-    c += d * d;
-    sumS2 += sample[i * N + j] ** 2;
-  }
-  // p = 1/t sum(y'y) - sum(S^2), y = Xm^2: sum(y'y) = sum_t (sum_i y_ti)^2
-  const ysum = new Float64Array(T), zb = new Float64Array(T), ydiag = new Float64Array(N), v1diag = new Float64Array(N), v3diag = new Float64Array(N);
-  let y2sum = 0;
+  // target F: diagonal of S, off-diagonal beta_i beta_j / varmkt (recomputed in the blend, not
+  // stored). c = sum_ij (S - F)^2, sum S^2 and bSb = sum_ij beta_i S_ij beta_j from the upper
+  // triangle (S is exactly symmetric).
+  let c = 0, sumS2 = 0, bSb = 0;
   for (let i = 0; i < N; i++) {
-    let a = 0, b = 0, e = 0;
-    for (let t = 0; t < T; t++) {
-      const v = X[i * T + t], y = v * v, z = v * xm[t];
-      ysum[t] += y; zb[t] += z * betas[i];
-      y2sum += y * y; a += y * z; b += z * z; e += y;
+    const row = i * N, bi = betas[i], bv = bi / varmkt, sii = sample[row + i];
+    let cc = 0, s2 = 0, rb = 0;
+    for (let j = i + 1; j < N; j++) {
+      const sij = sample[row + j], bj = betas[j], d = sij - bv * bj;
+      cc += d * d; s2 += sij * sij; rb += sij * bj;
     }
-    ydiag[i] = e;
-    v1diag[i] = a / T - betas[i] * sample[i * N + i];
-    v3diag[i] = b / T - varmkt * sample[i * N + i];
+    c += 2 * cc;
+    sumS2 += sii * sii + 2 * s2;
+    bSb += bi * (sii * bi + 2 * rb);
   }
-  let pp = 0;
-  for (let t = 0; t < T; t++) pp += ysum[t] * ysum[t];
+  let sBB = 0; // sum_i beta_i S_ii beta_i
+  for (let i = 0; i < N; i++) sBB += sample[i * N + i] * betas[i] * betas[i];
+  // p = 1/t sum(y'y) - sum(S^2), y = Xm^2: sum(y'y) = sum_t (sum_i y_ti)^2
   pp = pp / T - sumS2;
   let diagS2 = 0;
   for (let i = 0; i < N; i++) diagS2 += sample[i * N + i] ** 2;
   const rdiag = y2sum / T - diagS2;
-  // sum_ij v1_ij beta_j, v1 = y'z/T - beta_i S_ij
-  let yzb = 0; // sum_ij (y'z)_ij beta_j = sum_t ysum_t * zb_t
-  for (let t = 0; t < T; t++) yzb += ysum[t] * zb[t];
-  let sb = 0, bSb = 0; // sum_ij beta_i S_ij beta_j
-  for (let i = 0; i < N; i++) { let r = 0; for (let j = 0; j < N; j++) r += sample[i * N + j] * betas[j]; sb += betas[i] * r; }
-  bSb = sb;
+  // sum_ij v1_ij beta_j, v1 = y'z/T - beta_i S_ij; sum_ij (y'z)_ij beta_j = sum_t ysum_t * zb_t
   const sumV1b = yzb / T - bSb;
-  let diagV1b = 0;
-  for (let i = 0; i < N; i++) diagV1b += v1diag[i] * betas[i];
+  const diagV1b = yzB / T - sBB; // sum_i v1_ii beta_i
   const roff1 = sumV1b / varmkt - diagV1b / varmkt;
-  let zbb = 0;
-  for (let t = 0; t < T; t++) zbb += zb[t] * zb[t];
+  // v3 = z'z/T - varmkt S
   const sumV3bb = zbb / T - varmkt * bSb;
-  let diagV3bb = 0;
-  for (let i = 0; i < N; i++) diagV3bb += v3diag[i] * betas[i] * betas[i];
+  const diagV3bb = zzBB / T - varmkt * sBB; // sum_i v3_ii beta_i^2
   const roff3 = sumV3bb / (varmkt * varmkt) - diagV3bb / (varmkt * varmkt);
   const r = rdiag + 2 * roff1 - roff3;
   const k = (pp - r) / c;
   const delta = c === 0 ? 0 : Math.max(0, Math.min(1, k / T));
-  const out = new Float64Array(N * N);
-  for (let q = 0; q < out.length; q++) out[q] = delta * F[q] + (1 - delta) * sample[q];
-  void ydiag;
-  return { cov: out, shrinkage: delta };
+  // blend delta F + (1 - delta) S in place (F's diagonal is S's own). Row by row; exactly
+  // symmetric because S is and betas_i * betas_j is commutative.
+  const keep = 1 - delta, dv = delta / varmkt;
+  for (let i = 0; i < N; i++) {
+    const row = i * N, bi = betas[i];
+    for (let j = 0; j < i; j++) sample[row + j] = dv * (bi * betas[j]) + keep * sample[row + j];
+    for (let j = i + 1; j < N; j++) sample[row + j] = dv * (bi * betas[j]) + keep * sample[row + j];
+  }
+  return { cov: sample, shrinkage: delta };
 }
 
-/** PyPortfolioOpt `_ledoit_wolf_constant_correlation`; S is the pandas (pairwise, ddof 1) sample covariance. */
+/**
+ * PyPortfolioOpt `_ledoit_wolf_constant_correlation`; S is the pandas (pairwise, ddof 1) sample
+ * covariance. Without missing values S = G / (T - 1) and the statistics use G = X'X of the same
+ * centred data, so one Gram product serves both; with missing values S is the pairwise estimate
+ * and G comes from the zero-filled data (two products).
+ */
 export function ledoitWolfConstantCorrelationPanel(p: Panel, names?: readonly string[]): Shrunk {
-  const { T, N } = p;
-  const S = sampleCovPanel(p, names);
-  const X = zeroFilledCentred(p);
-  const G = gramSym(X, T, N); // help_ * T
-  const std = new Float64Array(N);
+  const { T, N, x } = p;
+  const { m, missing } = columnMeans(p);
+  // help_ * T = gf * G: without missing values G is S itself and gf = T - 1
+  let S: Float64Array, G: Float64Array, gf: number, cg: CentredGram;
+  if (!missing) {
+    if (T < 2) throw new RebalError("need at least 2 return rows for a covariance");
+    cg = centredGram(x, T, N, m, 1 / (T - 1));
+    S = cg.gram; G = S; gf = T - 1;
+  } else {
+    S = sampleCovPanel(p, names);
+    cg = centredGram(x, T, N, m); // after S: its row moments can reuse the packed panel
+    G = cg.gram; gf = 1;
+  }
+  const std = new Float64Array(N), inv = new Float64Array(N);
   for (let i = 0; i < N; i++) {
     const v = S[i * N + i];
     if (!(v > 0)) throw new RebalError(`${assetName(i, names)} has zero variance: constant correlation is undefined`);
     std[i] = Math.sqrt(v);
+    inv[i] = 1 / std[i];
   }
-  let rsum = 0;
-  for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) rsum += S[i * N + j] / (std[i] * std[j]);
+  // One sweep of the upper triangle (S and G are exactly symmetric): rsum = sum_ij S_ij / (std_i
+  // std_j), sum G∘S, sum S^2, and w234 = sum_{i != j} (std_j / std_i) (term4 - term2 - term3)_ij
+  // with term2_ij = help_ii S_ij, term3_ij = help_ij var_i, term4_ij = var_i S_ij (help = G / T);
+  // the (i, j) and (j, i) terms of w234 are added together.
+  const vd = new Float64Array(N), hd = new Float64Array(N); // var_i, var_i - help_ii
+  for (let i = 0; i < N; i++) { vd[i] = S[i * N + i]; hd[i] = S[i * N + i] - (gf * G[i * N + i]) / T; }
+  const gT = gf / T;
+  let rsum = 0, sumGS = 0, sumS2 = 0, w234 = 0;
+  for (let i = 0; i < N; i++) {
+    const row = i * N, si = std[i], ii = inv[i], vi = vd[i], ai = hd[i], sii = S[row + i];
+    let rr = 0, gs = 0, s2 = 0, rw = 0;
+    for (let j = i + 1; j < N; j++) {
+      const sij = S[row + j], gij = gT * G[row + j], sj = std[j], ij = inv[j];
+      rr += sij * ij;
+      gs += gij * sij;
+      s2 += sij * sij;
+      rw += sj * ii * (ai * sij - gij * vi) + si * ij * (hd[j] * sij - gij * vd[j]);
+    }
+    rsum += sii * ii * ii + 2 * rr * ii;
+    sumGS += sii * gf * G[row + i] + 2 * T * gs;
+    sumS2 += sii * sii + 2 * s2;
+    w234 += rw;
+  }
   const rbar = N > 1 ? (rsum - N) / (N * (N - 1)) : 0;
-  const F = new Float64Array(N * N);
-  let gamma = 0, sumGS = 0, sumS2 = 0;
-  for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) {
-    const f = i === j ? S[i * N + i] : rbar * std[i] * std[j];
-    F[i * N + j] = f;
-    gamma += (S[i * N + j] - f) ** 2;
-    sumGS += G[i * N + j] * S[i * N + j];
-    sumS2 += S[i * N + j] ** 2;
-  }
-  // pi_mat = y'y/T - 2 G∘S/T + S∘S; sum(y'y) = sum_t (sum_i y_ti)^2
-  const ysum = new Float64Array(T), a = new Float64Array(T), b = new Float64Array(T);
-  const yyDiag = new Float64Array(N), t1Diag = new Float64Array(N);
+  // target F: diagonal of S, off-diagonal rbar std_i std_j (recomputed in the blend, not stored)
+  let gamma = 0;
   for (let i = 0; i < N; i++) {
-    let d = 0, e = 0;
-    for (let t = 0; t < T; t++) {
-      const v = X[i * T + t], y = v * v;
-      ysum[t] += y; d += y * y; e += y * v * v;
-      a[t] += (v * y) / std[i]; // Xm^3 / std_i
-      b[t] += v * std[i];
-    }
-    yyDiag[i] = d; t1Diag[i] = e;
+    const ri = rbar * std[i], row = i * N;
+    let g = 0;
+    for (let j = i + 1; j < N; j++) { const d = S[row + j] - ri * std[j]; g += d * d; }
+    gamma += 2 * g;
   }
-  let yy = 0, ab = 0;
-  for (let t = 0; t < T; t++) { yy += ysum[t] * ysum[t]; ab += a[t] * b[t]; }
+  // pi_mat = y'y/T - 2 G∘S/T + S∘S, y = Xm^2; sum(y'y) = sum_t (sum_i y_ti)^2.
+  // term1 weighted sum: sum_ij (std_j/std_i) ((Xm^3)'Xm)_ij / T = sum_t a_t b_t / T with
+  // a_t = sum_i Xm_ti^3 / std_i, b_t = sum_j Xm_tj std_j. One row-major pass.
+  // x4 = sum_ti Xm_ti^4 = trace(y'y) = the sum of term1's diagonal (times T). Row moments of X.
+  const mo = cg.rowMoments(std, inv, null);
+  let yy = 0, ab = 0, x4 = 0;
+  for (let t = 0; t < T; t++) {
+    const ys = mo.s2[t];
+    yy += ys * ys; ab += mo.s3w[t] * mo.s1w[t]; x4 += mo.s4[t];
+  }
   const piHat = yy / T - (2 * sumGS) / T + sumS2;
-  let piDiag = 0;
-  for (let i = 0; i < N; i++) piDiag += yyDiag[i] / T - (2 * G[i * N + i] * S[i * N + i]) / T + S[i * N + i] ** 2;
+  let piDiag = x4 / T;
+  for (let i = 0; i < N; i++) piDiag += S[i * N + i] ** 2 - (2 * gf * G[i * N + i] * S[i * N + i]) / T;
+  const t1Diag = x4 / T;
   // theta = term1 - term2 - term3 + term4, off-diagonal, weighted by std_j / std_i
-  // term1_ij = (Xm^3)'Xm / T; term2_ij = help_ii S_ij; term3_ij = help_ij var_i; term4_ij = var_i S_ij
-  let wsum = ab / T; // sum_ij (std_j/std_i) term1_ij, diagonal removed below
-  for (let i = 0; i < N; i++) {
-    const hii = G[i * N + i] / T, vi = S[i * N + i];
-    let rowSum = 0;
-    for (let j = 0; j < N; j++) {
-      if (j === i) continue;
-      rowSum += (std[j] / std[i]) * (-hii * S[i * N + j] - (G[i * N + j] / T) * vi + vi * S[i * N + j]);
-    }
-    wsum += rowSum - t1Diag[i] / T; // remove term1 diagonal (weight std_i/std_i = 1)
-  }
+  const wsum = ab / T - t1Diag + w234; // term1 diagonal (weight std_i/std_i = 1) removed
   const rho = piDiag + rbar * wsum;
   const kappa = (piHat - rho) / gamma;
   const delta = gamma === 0 ? 0 : Math.max(0, Math.min(1, kappa / T));
-  const out = new Float64Array(N * N);
-  for (let q = 0; q < out.length; q++) out[q] = delta * F[q] + (1 - delta) * S[q];
-  return { cov: out, shrinkage: delta };
+  // blend delta F + (1 - delta) S in place (F's diagonal is S's own). Row by row; exactly
+  // symmetric because S is and std_i * std_j is commutative.
+  const keep = 1 - delta, dr = delta * rbar;
+  for (let i = 0; i < N; i++) {
+    const row = i * N, si = std[i];
+    for (let j = 0; j < i; j++) S[row + j] = dr * (si * std[j]) + keep * S[row + j];
+    for (let j = i + 1; j < N; j++) S[row + j] = dr * (si * std[j]) + keep * S[row + j];
+  }
+  return { cov: S, shrinkage: delta };
 }
 
 /** True when Cholesky of `m + 1e-16 I` succeeds (PyPortfolioOpt `_is_positive_semidefinite`). */

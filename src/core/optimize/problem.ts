@@ -145,6 +145,32 @@ export function fillBudget(lb: Float64Array, ub: Float64Array, budget: number, o
   return x;
 }
 
+/**
+ * A point of {lb <= x <= ub, sum x = budget} spread over the first q assets of `order`: each gets an
+ * equal share of the budget above the lower bounds (capped at its upper bound), and whatever the
+ * caps leave is filled greedily in `order` as in fillBudget. A start for the active-set QP with q
+ * variables off their bounds, e.g. the lowest-variance assets for min_volatility.
+ */
+export function spreadBudget(lb: Float64Array, ub: Float64Array, budget: number, order: number[], q: number): Float64Array {
+  const x = Float64Array.from(lb);
+  let rest = budget;
+  for (let i = 0; i < x.length; i++) rest -= lb[i];
+  if (!(rest > 0)) return x;
+  const share = rest / Math.max(1, Math.min(q, order.length));
+  for (let a = 0; a < q && a < order.length; a++) {
+    const i = order[a];
+    const d = Math.min(ub[i] - lb[i], share, rest);
+    x[i] += d;
+    rest -= d;
+  }
+  for (const i of order) {
+    if (rest <= 0) break;
+    const d = Math.min(ub[i] - x[i], rest);
+    if (d > 0) { x[i] += d; rest -= d; }
+  }
+  return x;
+}
+
 export function quad(S: Float64Array, w: ArrayLike<number>, n: number): number {
   let s = 0;
   for (let i = 0; i < n; i++) { let r = 0; for (let j = 0; j < n; j++) r += S[i * n + j] * w[j]; s += w[i] * r; }

@@ -1,24 +1,59 @@
 /**
  * Active-set QP solver for portfolio-shaped problems:
  *
- *     minimise ½ x'Qx + c'x   s.t.  A_eq x = b_eq   (a few rows: budget, target return)
+ *     minimise ½ x'Hx + c'x   s.t.  A_eq x = b_eq   (a few rows: budget, target return)
  *                                   G x <= h          (a few general rows)
  *                                   lb <= x <= ub     (box, ±Infinity allowed)
  *
  * Primal active-set method (Nocedal & Wright §16.5). The working set holds the variables fixed at a
  * bound plus the active general rows; each iteration solves the equality-constrained subproblem in
- * the *free* variables by the range-space method: a Cholesky factor L of Q_FF (kept up to date as
- * variables enter — one forward solve, O(k²) — or leave — Givens re-triangularisation, O(k²)) and
- * a small Schur complement for the (equality + active) rows. Cost per iteration is O(n k + m k²),
- * k = number of free variables, so it grows with the number of held assets, not with n.
+ * the k *free* variables by the range-space method on a Cholesky factor H_FF = L L' (packed lower
+ * triangle on a Float64Array, grown as needed). Everything an iteration needs is kept in factored
+ * form and updated, never refactored:
+ * - a variable entering F appends one row to L (one forward solve, O(k²)); one leaving F deletes
+ *   its row and re-triangularises with Givens rotations (O(k²), less when it sits near the end);
+ * - w = L⁻¹ g_F (g = Hx + c) and Z = L⁻¹ A_F' (the m working rows) follow L: an appended row adds
+ *   one component to each (O(k)), a deletion applies the same rotations (O(1) per rotation), and a
+ *   step x += α p, p = -L'⁻¹ (w + Z ν), changes w to w - α (w + Z ν): no products with H;
+ * - so an iteration costs the projection t = w + Z ν of w off the columns of Z (ν the working
+ *   rows' multipliers; a QR of Z when m >= 2, so errors grow with cond(Z), not its square), one
+ *   back substitution for p and the ratio test: O(k² + k m²), independent of n. A check of
+ *   A_F p = 0 in the original space (O(k m)) catches what rounding leaves when floored pivots make
+ *   Z ill-conditioned, and projects p back.
+ * The full gradient, needed to price the fixed variables, is recomputed only when a face is solved
+ * (after a full step): g = c + Σ_{x_j ≠ 0} x_j H_j, O(n · nnz(x)), nnz(x) ≈ k for long-only optima.
+ * The same refresh rebuilds w and Z from scratch (O(m k²)), so rounding from the updates never
+ * reaches the answer: the face is re-solved on fresh data, a residual step is taken if one is left,
+ * and the multipliers that end the search are computed from the fresh gradient.
+ * The O(k²) loops live in the small FreeFactor class, the gradient in a plain function, and scratch
+ * buffers are reused across solves: a deoptimised 300-line driver or boxed doubles would otherwise
+ * cost far more than the arithmetic (measured: GC pauses and baseline-code runs between solves).
+ * Pricing frees many fixed variables at once, most violated multiplier first: min(batch, max(16,
+ * k/2)), batch starting at 16, doubling while batches stick, quartered when more than half of the
+ * last batch was fixed again by zero-length steps (coupled general rows, e.g. homogenised max-Sharpe
+ * caps); maxBatch = 1 is the classical one-at-a-time method. This is what makes sparse optima
+ * cheap: the bench's long-only N = 500 min-volatility problem (138 held) takes 28 iterations and 7
+ * pricings (max-Sharpe, 121 held: 19 and 7), against 284 and 141 (244 and 122) for the previous
+ * one-variable-per-pricing version. Freeing several is safe: on the enlarged face the step p
+ * satisfies z_N'p_N = g'p = -p'Hp < 0 (z_N < 0 the freed variables' multipliers), so unless p = 0
+ * some freed variable moves off its bound; a zero-length step fixes again, in one go, the free
+ * variables on a bound that p would leave (never leaving fewer than m + 1 free besides the blocking
+ * one), and the next positive step strictly lowers the objective.
+ * A face with k <= m free variables is a point, and a step that is rounding next to the terms of
+ * w + Z ν (tiny H, e.g. efficient_risk's bisection at small eta) is zero.
  *
- * Why hand-written: long-only optima are sparse (few held assets), so a bound-aware active set is
- * much faster than general solvers that factor the full n x n system every iteration (npm
+ * Why hand-written: long-only optima are sparse (few held assets), so a bound-aware active set whose
+ * cost grows with the held assets beats general solvers that factor the full n x n system (npm
  * `quadprog`, a dual Goldfarb-Idnani method that treats each bound as a dense row, or HiGHS WASM,
  * which also costs a lazy ~1 MB load); it warm-starts from a previous solution (frontiers,
- * bisections), and has no dependency. See bench/optimize.ts for the comparison.
+ * bisections), and has no dependency. H is passed as Q with qScale/qRidge so callers need not copy
+ * an n x n covariance (0.6-0.8 ms at N = 500). Measured (bench/optimize.ts, 2 shared cores, load
+ * ~1.5, medians, long-only N = 500): min-volatility 4.3 ms and max-Sharpe 2.8 ms, 1,100x and
+ * 1,900x faster than npm quadprog, 160x and 270x faster than HiGHS; the previous version took
+ * 47-54 and 34-37 ms next to 3.1-4.1 and 2.0-2.1 ms for this one in the same runs (13-17x).
+ * Objective gaps to the best of the three <= 2e-15, KKT residuals <= 1.1e-15 relative.
  *
- * Q must be positive semidefinite. A singular Q_FF (ill-conditioned covariance, N > T) is handled
+ * H must be positive semidefinite. A singular H_FF (ill-conditioned covariance, N > T) is handled
  * by a floored pivot (relative 1e-12 of the largest diagonal): a vanishing ridge on the free block.
  * The caller supplies a feasible start x0 (feasibility is cheap to construct for portfolio sets).
  */
@@ -26,8 +61,12 @@ import { RebalError } from "../errors";
 
 export interface QPProblem {
   n: number;
-  /** n x n row-major, symmetric PSD */
+  /** n x n row-major, symmetric PSD; the objective's Hessian is H = qScale Q + qRidge I */
   Q: Float64Array;
+  /** multiplies Q (default 1): callers pass a covariance as is instead of copying 2S */
+  qScale?: number;
+  /** added to H's diagonal (default 0), e.g. an L2 penalty */
+  qRidge?: number;
   c: Float64Array;
   lb: Float64Array;
   ub: Float64Array;
@@ -41,7 +80,7 @@ export interface QPResult {
   x: Float64Array;
   objective: number;
   iterations: number;
-  /** multipliers of the equality rows (sign: Qx + c + A'nu - z = 0) */
+  /** multipliers of the equality rows (sign: Hx + c + A'nu - z = 0) */
   nuEq: number[];
   /** count of free (off-bound) variables at the solution */
   free: number;
@@ -52,25 +91,323 @@ export interface QPOptions {
   x0: Float64Array;
   maxIter?: number;
   tol?: number;
+  /** most fixed variables freed per pricing (default n); 1 = the classical one at a time */
+  maxBatch?: number;
 }
 
 const BOUND_TOL = 1e-12;
 
-export function solveQP(P: QPProblem, opts: QPOptions): QPResult {
-  const { n, Q, c, lb, ub, Aeq } = P; // beq: the feasible start x0 satisfies Aeq x = beq, and every step keeps it
-  const G = P.G ?? [], h = P.h ?? [];
-  const mEq = Aeq.length, mIn = G.length;
-  const tol = opts.tol ?? 1e-10;
-  const maxIter = opts.maxIter ?? 20 * n + 200;
-  const x = Float64Array.from(opts.x0);
-  // scale for tolerances
-  let qmax = 0;
-  for (let i = 0; i < n; i++) qmax = Math.max(qmax, Math.abs(Q[i * n + i]));
-  const pivFloor = Math.max(qmax, 1e-300) * 1e-12;
+/**
+ * Scratch reused across solves (the solver is synchronous and never re-entered). Typed-array
+ * backing stores count toward V8's young-generation GC triggers; a solve's scratch (the factor
+ * above all: 66 KB at k = 90) would otherwise start a scavenge every few solves. Buffers above
+ * RETAIN doubles are not kept.
+ */
+const RETAIN = 1 << 20;
+const scratch = { f64: new Float64Array(0), i32: new Int32Array(0), i8: new Int8Array(0), L: new Float64Array(0), Z: new Float64Array(0) };
+function keep<T extends { length: number }>(a: T, slot: "f64" | "i32" | "i8" | "L" | "Z"): T {
+  if (a.length <= RETAIN) (scratch as Record<string, unknown>)[slot] = a;
+  return a;
+}
 
-  // --- working set -------------------------------------------------------------------------
-  // fixed[i]: 0 free, -1 at lb, +1 at ub
-  const fixed = new Int8Array(n);
+/**
+ * The Cholesky factor H_FF = L L' of the free block (packed rows: L[a][b] at a(a+1)/2 + b, free[a]
+ * the variable at position a) with w = L^-1 g_F and, for the m working rows, Z = L^-1 (row on F)
+ * (flat, row j at j n) carried along. The hot loops live in these small methods, so they are
+ * optimised early and independently of the driver.
+ */
+class FreeFactor {
+  k = 0;
+  m = 0;
+  readonly free: Int32Array;
+  readonly w: Float64Array;
+  readonly rows: Float64Array[] = [];
+  L: Float64Array;
+  Z: Float64Array;
+  private capRows: number;
+  private capZ: number;
+  private readonly sqrtFloor: number;
+  private readonly nu1 = new Float64Array(1);
+  private Qb = new Float64Array(0); // orthonormalised Z (m >= 2)
+
+  constructor(readonly n: number, readonly Q: Float64Array, readonly qs: number, readonly qr: number, readonly pivFloor: number, free: Int32Array, w: Float64Array, mHint: number) {
+    this.free = free;
+    this.w = w;
+    this.sqrtFloor = Math.sqrt(pivFloor);
+    const r0 = Math.min(n, 64), len0 = (r0 * (r0 + 1)) >> 1;
+    this.L = scratch.L.length >= len0 ? scratch.L : keep(new Float64Array(len0), "L");
+    this.capRows = Math.min(n, Math.floor((Math.sqrt(8 * this.L.length + 1) - 1) / 2));
+    const zNeed = Math.max(mHint, 1) * n;
+    this.Z = scratch.Z.length >= zNeed ? scratch.Z : keep(new Float64Array(zNeed), "Z");
+    this.capZ = n > 0 ? Math.floor(this.Z.length / n) : 0;
+  }
+
+  /** v[off .. off+k) := L^-1 v */
+  forward(v: Float64Array, off: number): void {
+    const L = this.L, k = this.k;
+    for (let a = 0, o = 0; a < k; a++, o += a) {
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, b = 0; // four accumulators: the loop is latency-bound
+      for (const e = a - 3; b < e; b += 4) {
+        s0 += L[o + b] * v[off + b]; s1 += L[o + b + 1] * v[off + b + 1];
+        s2 += L[o + b + 2] * v[off + b + 2]; s3 += L[o + b + 3] * v[off + b + 3];
+      }
+      for (; b < a; b++) s0 += L[o + b] * v[off + b];
+      v[off + a] = (v[off + a] - (s0 + s1 + (s2 + s3))) / L[o + a];
+    }
+  }
+
+  /** w and Z from scratch for the gradient g */
+  rebuild(g: Float64Array): void {
+    const { k, n, free, w, Z, rows } = this;
+    for (let a = 0; a < k; a++) w[a] = g[free[a]];
+    this.forward(w, 0);
+    for (let j = 0; j < this.m; j++) {
+      const r = rows[j], o = j * n;
+      for (let a = 0; a < k; a++) Z[o + a] = r[free[a]];
+      this.forward(Z, o);
+    }
+  }
+
+  /** appends variable v (gradient gv) to F: one row of L, one component of w and of each Z row */
+  add(v: number, gv: number): void {
+    const k = this.k, n = this.n;
+    if (k + 1 > this.capRows) {
+      this.capRows = Math.min(n, 2 * this.capRows);
+      const L2 = keep(new Float64Array((this.capRows * (this.capRows + 1)) >> 1), "L");
+      L2.set(this.L.subarray(0, (k * (k + 1)) >> 1));
+      this.L = L2;
+    }
+    const L = this.L, Q = this.Q, qs = this.qs, free = this.free, Z = this.Z;
+    const o = (k * (k + 1)) >> 1, qo = v * n;
+    // solve L l = H[F, v]
+    for (let a = 0, oa = 0; a < k; a++, oa += a) {
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, b = 0;
+      for (const e = a - 3; b < e; b += 4) {
+        s0 += L[oa + b] * L[o + b]; s1 += L[oa + b + 1] * L[o + b + 1];
+        s2 += L[oa + b + 2] * L[o + b + 2]; s3 += L[oa + b + 3] * L[o + b + 3];
+      }
+      for (; b < a; b++) s0 += L[oa + b] * L[o + b];
+      L[o + a] = (qs * Q[qo + free[a]] - (s0 + s1 + (s2 + s3))) / L[oa + a];
+    }
+    let d = qs * Q[qo + v] + this.qr, sw = gv;
+    for (let b = 0; b < k; b++) { const l = L[o + b]; d -= l * l; sw -= l * this.w[b]; }
+    const dk = Math.sqrt(d > this.pivFloor ? d : this.pivFloor);
+    L[o + k] = dk;
+    this.w[k] = sw / dk;
+    for (let j = 0; j < this.m; j++) {
+      const oz = j * n;
+      let sz = this.rows[j][v];
+      for (let b = 0; b < k; b++) sz -= L[o + b] * Z[oz + b];
+      Z[oz + k] = sz / dk;
+    }
+    free[k] = v;
+    this.k = k + 1;
+  }
+
+  /**
+   * Drops position pos: rows pos+1..k-1 (old numbering) hold columns 0..row; rotate columns
+   * (r, r+1), r = pos..k-2, so old row r+1 becomes lower triangular, then compact it into row r.
+   * The same rotations carry w and Z (L_del G = [L_new 0], so L_new^-1 v_del is the first k-1
+   * components of G' L^-1 v). Returns false when a pivot had to be floored (w, Z need a rebuild).
+   */
+  remove(pos: number): boolean {
+    const L = this.L, Z = this.Z, w = this.w, free = this.free, k = this.k, n = this.n, m = this.m;
+    let clean = true;
+    for (let r = pos; r < k - 1; r++) {
+      const o = ((r + 1) * (r + 2)) >> 1; // old row r+1
+      const a = L[o + r], b = L[o + r + 1];
+      const sc = Math.max(Math.abs(a), Math.abs(b));
+      if (sc === 0) continue;
+      const rr = sc * Math.sqrt((a / sc) * (a / sc) + (b / sc) * (b / sc));
+      const cs = a / rr, sn = b / rr;
+      for (let q = r + 1, oq = o; q < k; q++, oq += q) {
+        const u = L[oq + r], v2 = L[oq + r + 1];
+        L[oq + r] = cs * u + sn * v2;
+        L[oq + r + 1] = -sn * u + cs * v2;
+      }
+      { const u = w[r], v2 = w[r + 1]; w[r] = cs * u + sn * v2; w[r + 1] = -sn * u + cs * v2; }
+      for (let j = 0; j < m; j++) {
+        const oz = j * n + r;
+        const u = Z[oz], v2 = Z[oz + 1];
+        Z[oz] = cs * u + sn * v2; Z[oz + 1] = -sn * u + cs * v2;
+      }
+    }
+    for (let r = pos; r < k - 1; r++) {
+      const src = ((r + 1) * (r + 2)) >> 1, dst = (r * (r + 1)) >> 1;
+      L.copyWithin(dst, src, src + r + 1);
+      if (L[dst + r] < this.sqrtFloor) { L[dst + r] = this.sqrtFloor; clean = false; }
+      free[r] = free[r + 1];
+    }
+    this.k = k - 1;
+    return clean;
+  }
+
+  /** appends working row r (its Z row by one forward solve) */
+  addRow(r: Float64Array): void {
+    const n = this.n, m = this.m;
+    if (m + 1 > this.capZ) {
+      this.capZ = Math.max(1, 2 * this.capZ);
+      const Z2 = keep(new Float64Array(this.capZ * n), "Z");
+      Z2.set(this.Z.subarray(0, m * n));
+      this.Z = Z2;
+    }
+    const Z = this.Z, o = m * n;
+    for (let a = 0; a < this.k; a++) Z[o + a] = r[this.free[a]];
+    this.forward(Z, o);
+    this.rows.push(r);
+    this.m = m + 1;
+  }
+
+  removeRow(j: number): void {
+    this.Z.copyWithin(j * this.n, (j + 1) * this.n, this.m * this.n);
+    this.rows.splice(j, 1);
+    this.m--;
+  }
+
+  /**
+   * The face step: t = w + Z nu, the part of w orthogonal to the columns of Z (nu the least-squares
+   * coefficients, the working rows' multipliers), and p = -L'^-1 t (p, t by position). For m >= 2
+   * through a QR of Z (Gram-Schmidt twice, R nu = -Q'w), whose error grows with cond(Z), not with
+   * cond(Z)^2 as the normal equations Z'Z nu = -Z'w would (floored pivots make Z ill-conditioned).
+   * A face with k <= m is a point, and t at rounding level next to its terms (tiny H) is zero.
+   * Returns nu (length m).
+   */
+  direction(t: Float64Array, p: Float64Array): Float64Array {
+    const { k, m, n, L, Z, w } = this;
+    let nu: Float64Array;
+    if (m === 1) {
+      let zz = 0, zw = 0;
+      for (let a = 0; a < k; a++) { zz += Z[a] * Z[a]; zw += Z[a] * w[a]; }
+      if (!(zz > 0)) throw new RebalError("optimizer: the constraints are degenerate (linearly dependent)");
+      nu = this.nu1;
+      nu[0] = -zw / zz;
+      for (let a = 0; a < k; a++) t[a] = w[a] + Z[a] * nu[0];
+    } else {
+      if (this.Qb.length < this.Z.length) this.Qb = new Float64Array(this.Z.length);
+      const Qb = this.Qb, R = new Float64Array(m * m), cw = new Float64Array(m);
+      for (let j = 0; j < m; j++) {
+        const oj = j * n;
+        let z2 = 0;
+        for (let a = 0; a < k; a++) { const v = Z[oj + a]; Qb[oj + a] = v; z2 += v * v; }
+        for (let pass = 0; pass < 2; pass++) {
+          for (let i = 0; i < j; i++) {
+            const oi = i * n;
+            let d = 0;
+            for (let a = 0; a < k; a++) d += Qb[oi + a] * Qb[oj + a];
+            R[i * m + j] += d;
+            for (let a = 0; a < k; a++) Qb[oj + a] -= d * Qb[oi + a];
+          }
+        }
+        let q2 = 0;
+        for (let a = 0; a < k; a++) q2 += Qb[oj + a] * Qb[oj + a];
+        if (!(q2 > 1e-30 * z2)) throw new RebalError("optimizer: the constraints are degenerate (linearly dependent)");
+        const rjj = Math.sqrt(q2);
+        R[j * m + j] = rjj;
+        for (let a = 0; a < k; a++) Qb[oj + a] /= rjj;
+      }
+      for (let a = 0; a < k; a++) t[a] = w[a];
+      for (let pass = 0; pass < 2; pass++) {
+        for (let j = 0; j < m; j++) {
+          const oj = j * n;
+          let d = 0;
+          for (let a = 0; a < k; a++) d += Qb[oj + a] * t[a];
+          cw[j] += d;
+          for (let a = 0; a < k; a++) t[a] -= d * Qb[oj + a];
+        }
+      }
+      nu = new Float64Array(m); // R nu = -cw
+      for (let i = m - 1; i >= 0; i--) {
+        let sum = -cw[i];
+        for (let j = i + 1; j < m; j++) sum -= R[i * m + j] * nu[j];
+        nu[i] = sum / R[i * m + i];
+      }
+    }
+    let tmax = 0, wmax = 0, dmax = 0;
+    for (let a = 0; a < k; a++) {
+      const ta = Math.abs(t[a]), wa = Math.abs(w[a]), da = Math.abs(t[a] - w[a]);
+      if (ta > tmax) tmax = ta;
+      if (wa > wmax) wmax = wa;
+      if (da > dmax) dmax = da;
+    }
+    if (k <= m || tmax <= 1e-14 * Math.max(wmax, dmax)) t.fill(0, 0, k);
+    for (let a = 0; a < k; a++) p[a] = t[a];
+    for (let a = k - 1, o = (k * (k - 1)) >> 1; a >= 0; o -= a, a--) {
+      const pa = (p[a] /= L[o + a]);
+      for (let b = 0; b < a; b++) p[b] -= L[o + b] * pa;
+    }
+    for (let a = 0; a < k; a++) p[a] = -p[a];
+    return nu;
+  }
+}
+
+/**
+ * Keeps A_F p = 0 in the original space. The range-space step satisfies it through Z't = 0, but
+ * with floored pivots (singular H_FF) Z is ill-conditioned and the rounding left in A_F p would let
+ * x drift off A x = b over many steps. When some |a_j'p| is above rounding, p is projected onto the
+ * null space of A_F (Gram matrix of the rows on F, well scaled) and t = -L'p is recomputed so that
+ * the carried w stays consistent. Returns whether p changed.
+ */
+function keepFeasible(F: FreeFactor, p: Float64Array, t: Float64Array): boolean {
+  const { k, m, free, rows, L } = F;
+  if (m === 0 || k === 0) return false;
+  let pmax = 0;
+  for (let a = 0; a < k; a++) pmax = Math.max(pmax, Math.abs(p[a]));
+  if (pmax === 0) return false;
+  const r = new Float64Array(m);
+  let bad = false;
+  for (let j = 0; j < m; j++) {
+    const row = rows[j];
+    let s = 0, an = 0;
+    for (let a = 0; a < k; a++) { const v = row[free[a]]; s += v * p[a]; an += v * v; }
+    r[j] = s;
+    if (Math.abs(s) > 1e-13 * Math.sqrt(an) * pmax) bad = true;
+  }
+  if (!bad) return false;
+  const M = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) for (let j = 0; j <= i; j++) {
+    const ri = rows[i], rj = rows[j];
+    let s = 0;
+    for (let a = 0; a < k; a++) s += ri[free[a]] * rj[free[a]];
+    M[i * m + j] = s; M[j * m + i] = s;
+  }
+  const y = solveSmall(M, r, m);
+  for (let j = 0; j < m; j++) { const row = rows[j], yj = y[j]; for (let a = 0; a < k; a++) p[a] -= row[free[a]] * yj; }
+  // t = -L'p: t_a = -sum_{b >= a} L[b][a] p[b]
+  for (let a = 0; a < k; a++) t[a] = 0;
+  for (let b = 0, o = 0; b < k; b++, o += b) { const pb = p[b]; for (let a = 0; a <= b; a++) t[a] -= L[o + a] * pb; }
+  return true;
+}
+
+/** g := qs Q x + qr x + c over the nonzero x_j (Q symmetric: column j = row j), O(n nnz(x)) */
+function gradient(g: Float64Array, Q: Float64Array, qs: number, qr: number, c: Float64Array, x: Float64Array, n: number): void {
+  g.set(c);
+  for (let j = 0; j < n; j++) {
+    const xj = x[j];
+    if (xj === 0) continue;
+    const o = j * n, f = qs * xj;
+    for (let i = 0; i < n; i++) g[i] += f * Q[o + i];
+    g[j] += qr * xj;
+  }
+}
+
+/** Gx := G x (dense general rows) */
+function rowProducts(Gx: Float64Array, G: Float64Array[], x: Float64Array, n: number): void {
+  for (let j = 0; j < G.length; j++) {
+    const r = G[j];
+    let s = 0;
+    for (let i = 0; i < n; i++) s += r[i] * x[i];
+    Gx[j] = s;
+  }
+}
+
+/**
+ * Starting working set: variables within BOUND_TOL of a bound are fixed there (x snapped), more are
+ * freed until the equality rows are independent on the free set, and general rows that are tight
+ * join when independent. Returns the active general rows; `fixed` is filled (0 free, -1 lb, +1 ub).
+ */
+function startingWorkingSet(P: QPProblem, x: Float64Array, fixed: Int8Array): number[] {
+  const { n, lb, ub, Aeq } = P;
+  const G = P.G ?? [], h = P.h ?? [];
   const activeIn: number[] = [];
   for (let i = 0; i < n; i++) {
     const wl = Math.max(1, Math.abs(lb[i])) * BOUND_TOL, wu = Math.max(1, Math.abs(ub[i])) * BOUND_TOL;
@@ -78,8 +415,6 @@ export function solveQP(P: QPProblem, opts: QPOptions): QPResult {
     else if (x[i] >= ub[i] - wu) { x[i] = ub[i]; fixed[i] = 1; }
     if (lb[i] === ub[i]) { x[i] = lb[i]; fixed[i] = -1; }
   }
-  // rows in working set (eq rows always; active ineq rows if independent) — choose free vars so
-  // that the rows restricted to free variables are linearly independent
   const rowsOf = (): Float64Array[] => [...Aeq, ...activeIn.map((j) => G[j])];
   const independent = (rows: Float64Array[]): boolean => {
     // Gram-Schmidt on rows restricted to free coordinates
@@ -102,13 +437,13 @@ export function solveQP(P: QPProblem, opts: QPOptions): QPResult {
     }
     return true;
   };
-  for (let j = 0; j < mIn; j++) {
+  for (let j = 0; j < G.length; j++) {
     let ax = 0;
     for (let i = 0; i < n; i++) ax += G[j][i] * x[i];
     if (ax > h[j] + 1e-9 * Math.max(1, Math.abs(h[j]))) throw new RebalError("internal: QP start violates a constraint");
   }
   // free variables until the equality rows are independent on the free set
-  for (let r = 1; r <= mEq; r++) {
+  for (let r = 1; r <= Aeq.length; r++) {
     let guard = 0;
     while (!independent(Aeq.slice(0, r)) && guard++ < n) {
       const row = Aeq[r - 1];
@@ -119,7 +454,7 @@ export function solveQP(P: QPProblem, opts: QPOptions): QPResult {
       if (independent(Aeq.slice(0, r))) break;
     }
   }
-  for (let j = 0; j < mIn; j++) {
+  for (let j = 0; j < G.length; j++) {
     let ax = 0;
     for (let i = 0; i < n; i++) ax += G[j][i] * x[i];
     if (ax >= h[j] - 1e-12 * Math.max(1, Math.abs(h[j]))) {
@@ -127,152 +462,158 @@ export function solveQP(P: QPProblem, opts: QPOptions): QPResult {
       if (!independent(rowsOf())) activeIn.pop();
     }
   }
+  return activeIn;
+}
 
-  // --- Cholesky of Q_FF, in the order of `free` --------------------------------------------
-  const free: number[] = [];
-  const L = new Float64Array(n * n); // row-major, capacity n x n, leading k x k used
-  const addFree = (v: number): void => {
-    const k = free.length;
-    // solve L l = Q[F, v]
-    for (let a = 0; a < k; a++) {
-      let s = Q[free[a] * n + v];
-      for (let b = 0; b < a; b++) s -= L[a * n + b] * L[k * n + b];
-      L[k * n + a] = s / L[a * n + a];
-    }
-    let d = Q[v * n + v];
-    for (let b = 0; b < k; b++) d -= L[k * n + b] ** 2;
-    L[k * n + k] = Math.sqrt(d > pivFloor ? d : pivFloor);
-    free.push(v);
-  };
-  const removeFree = (pos: number): void => {
-    const k = free.length;
-    // delete row pos, shift rows up
-    for (let r = pos; r < k - 1; r++) for (let col = 0; col <= r + 1; col++) L[r * n + col] = L[(r + 1) * n + col];
-    // re-triangularise: rows r = pos..k-2 have an extra element at column r+1
-    for (let r = pos; r < k - 1; r++) {
-      const a = L[r * n + r], b = L[r * n + r + 1];
-      const rr = Math.hypot(a, b);
-      if (rr === 0) continue;
-      const cs = a / rr, sn = b / rr;
-      for (let q = r; q < k - 1; q++) {
-        const u = L[q * n + r], w = L[q * n + r + 1];
-        L[q * n + r] = cs * u + sn * w;
-        L[q * n + r + 1] = -sn * u + cs * w;
-      }
-      if (L[r * n + r] < 0) for (let q = r; q < k - 1; q++) L[q * n + r] = -L[q * n + r];
-    }
-    for (let r = 0; r < k; r++) L[r * n + k - 1] = 0;
-    for (let col = 0; col < k; col++) L[(k - 1) * n + col] = 0;
-    free.splice(pos, 1);
-    // keep the pivot floor
-    for (let r = pos; r < k - 1; r++) if (L[r * n + r] < Math.sqrt(pivFloor)) L[r * n + r] = Math.sqrt(pivFloor);
-  };
-  for (let i = 0; i < n; i++) if (fixed[i] === 0) addFree(i);
+export function solveQP(P: QPProblem, opts: QPOptions): QPResult {
+  const { n, Q, c, lb, ub, Aeq } = P; // beq: the feasible start x0 satisfies Aeq x = beq, and every step keeps it
+  const G = P.G ?? [], h = P.h ?? [];
+  const mEq = Aeq.length, mIn = G.length;
+  const tol = opts.tol ?? 1e-10;
+  const maxIter = opts.maxIter ?? 20 * n + 200;
+  const maxBatch = Math.max(1, Math.min(n, opts.maxBatch ?? n));
+  const qs = P.qScale ?? 1, qr = P.qRidge ?? 0;
+  if (!(qs > 0) || !(qr >= 0)) throw new RebalError("internal: QP qScale must be > 0 and qRidge >= 0");
+  const x = Float64Array.from(opts.x0);
+  let qmax = 0; // scale for the pivot floor
+  for (let i = 0; i < n; i++) qmax = Math.max(qmax, Math.abs(qs * Q[i * n + i] + qr));
+  const pivFloor = Math.max(qmax, 1e-300) * 1e-12;
 
-  const solveL = (v: Float64Array): void => { // v := L^-T L^-1 v (length k)
-    const k = free.length;
-    for (let a = 0; a < k; a++) { let s = v[a]; for (let b = 0; b < a; b++) s -= L[a * n + b] * v[b]; v[a] = s / L[a * n + a]; }
-    for (let a = k - 1; a >= 0; a--) { let s = v[a]; for (let b = a + 1; b < k; b++) s -= L[b * n + a] * v[b]; v[a] = s / L[a * n + a]; }
-  };
+  const i32 = scratch.i32.length >= 2 * n ? scratch.i32 : keep(new Int32Array(2 * n), "i32");
+  const f64 = scratch.f64.length >= 7 * n ? scratch.f64 : keep(new Float64Array(7 * n), "f64");
+  const fixed = (scratch.i8.length >= n ? scratch.i8 : keep(new Int8Array(n), "i8")).subarray(0, n);
+  fixed.fill(0);
+  const activeIn = startingWorkingSet(P, x, fixed);
+  const isActive = new Uint8Array(mIn);
+  for (const j of activeIn) isActive[j] = 1;
 
-  // gradient g = Qx + c
-  const g = new Float64Array(n);
-  for (let i = 0; i < n; i++) { let s = c[i]; for (let j = 0; j < n; j++) s += Q[i * n + j] * x[j]; g[i] = s; }
+  const g = f64.subarray(0, n);                                   // Hx + c, fresh after a refresh
+  const t = f64.subarray(2 * n, 3 * n), p = f64.subarray(3 * n, 4 * n), zv = f64.subarray(4 * n, 5 * n);
+  const candI = i32.subarray(n, 2 * n), candV = f64.subarray(5 * n, 6 * n), candS = f64.subarray(6 * n, 7 * n);
+  const F = new FreeFactor(n, Q, qs, qr, pivFloor, i32.subarray(0, n), f64.subarray(n, 2 * n), mEq + activeIn.length + Math.min(mIn, 4));
+  const free = F.free, rows = F.rows;
+  const Gx = new Float64Array(mIn), ap = new Float64Array(mIn);
+  const refresh = (): void => { gradient(g, Q, qs, qr, c, x, n); rowProducts(Gx, G, x, n); F.rebuild(g); };
+
+  gradient(g, Q, qs, qr, c, x, n);
+  rowProducts(Gx, G, x, n);
+  for (let j = 0; j < mEq; j++) F.addRow(Aeq[j]);
+  for (const j of activeIn) F.addRow(G[j]);
+  for (let i = 0; i < n; i++) if (fixed[i] === 0) F.add(i, g[i]);
 
   let iter = 0;
-  let nu: Float64Array = new Float64Array(0);
-  const pF = new Float64Array(n);
-  let lastFull = false;
+  let nu: Float64Array = new Float64Array(mEq);
+  let fresh = true, refinements = 0;
+  // variables freed per pricing: min(batch, max(16, k/2)); batch doubles while batches stick and is
+  // quartered when more than half of the last batch was fixed again by zero-length steps
+  let batch = Math.min(16, maxBatch), lastAdded = 0, zeroDrops = 0;
   for (; iter < maxIter; iter++) {
-    const k = free.length;
-    const rows = rowsOf();
-    const m = rows.length;
-    // u = H^-1 g_F ; V_j = H^-1 a_jF
-    const u = new Float64Array(k);
-    for (let a = 0; a < k; a++) u[a] = g[free[a]];
-    solveL(u);
-    const V: Float64Array[] = [];
-    for (let j = 0; j < m; j++) { const v = new Float64Array(k); for (let a = 0; a < k; a++) v[a] = rows[j][free[a]]; solveL(v); V.push(v); }
-    // M = A V (m x m), rhs = -A u ; nu = M^-1 rhs
-    nu = new Float64Array(m);
-    if (m > 0) {
-      const M = new Float64Array(m * m), rhs = new Float64Array(m);
-      for (let i2 = 0; i2 < m; i2++) {
-        let s = 0;
-        for (let a = 0; a < k; a++) s += rows[i2][free[a]] * u[a];
-        rhs[i2] = -s;
-        for (let j = 0; j < m; j++) { let t = 0; for (let a = 0; a < k; a++) t += rows[i2][free[a]] * V[j][a]; M[i2 * m + j] = t; }
-      }
-      nu = solveSmall(M, rhs, m);
-    }
-    // p_F = -(u + V nu)
+    const m = F.m;
+    nu = F.direction(t, p);
+    keepFeasible(F, p, t);
+    const k = F.k;
     let pmax = 0, xmax = 1;
     for (let a = 0; a < k; a++) {
-      let s = u[a];
-      for (let j = 0; j < m; j++) s += V[j][a] * nu[j];
-      pF[a] = -s;
-      pmax = Math.max(pmax, Math.abs(pF[a]));
-      xmax = Math.max(xmax, Math.abs(x[free[a]]));
+      const ab = Math.abs(p[a]);
+      if (ab > pmax) pmax = ab;
+      const ax = Math.abs(x[free[a]]);
+      if (ax > xmax) xmax = ax;
     }
-    // after a full unblocked step x is the subproblem's minimiser: what remains of p is rounding
-    if (pmax <= 1e-13 * xmax || (lastFull && pmax <= 1e-9 * xmax)) {
-      lastFull = false;
+    // the face is solved when p is rounding; a residual step from fresh data is taken (refinement),
+    // at most three in a row (then what is left is rounding on an ill-conditioned H_FF)
+    if (pmax <= 1e-13 * xmax || (fresh && refinements >= 3)) {
+      if (!fresh) { refresh(); fresh = true; continue; }
+      refinements = 0;
       // multipliers of the fixed bounds: z = g + A'nu (at lb need z >= 0, at ub z <= 0); active ineq need nu >= 0
-      let worst = -tol, wi = -1, wKind = 0;
       let gscale = 1e-300;
       for (let i = 0; i < n; i++) gscale = Math.max(gscale, Math.abs(g[i]));
+      zv.set(g);
+      for (let j = 0; j < m; j++) { const r = rows[j], nj = nu[j]; for (let i = 0; i < n; i++) zv[i] += r[i] * nj; }
+      let nc = 0, worst = -tol, wRow = -1;
       for (let i = 0; i < n; i++) {
         if (fixed[i] === 0 || lb[i] === ub[i]) continue;
-        let z = g[i];
-        for (let j = 0; j < m; j++) z += rows[j][i] * nu[j];
-        const viol = (fixed[i] < 0 ? z : -z) / gscale;
-        if (viol < worst) { worst = viol; wi = i; wKind = 0; }
+        const viol = (fixed[i] < 0 ? zv[i] : -zv[i]) / gscale;
+        if (viol < -tol) { candI[nc] = i; candV[nc++] = viol; if (viol < worst) worst = viol; }
       }
       for (let j = 0; j < activeIn.length; j++) {
         const v = nu[mEq + j] / gscale;
-        if (v < worst) { worst = v; wi = j; wKind = 1; }
+        if (v < worst) { worst = v; wRow = j; }
       }
-      if (wi < 0) break; // optimal
-      if (wKind === 0) { fixed[wi] = 0; addFree(wi); } else activeIn.splice(wi, 1);
+      if (wRow >= 0) { // release the most violated general row
+        isActive[activeIn[wRow]] = 0;
+        activeIn.splice(wRow, 1);
+        F.removeRow(mEq + wRow);
+        continue;
+      }
+      if (nc === 0) break; // optimal
+      // free the `take` most violated (all of them when there are few)
+      if (lastAdded > 0) batch = 2 * zeroDrops > lastAdded ? Math.max(1, batch >> 2) : Math.min(maxBatch, 2 * batch);
+      const take = Math.min(batch, Math.max(16, k >> 1));
+      let cut = 0; // violations <= cut are freed
+      if (nc > take) { candS.set(candV.subarray(0, nc)); cut = candS.subarray(0, nc).sort()[take - 1]; }
+      for (let q = 0, added = 0; q < nc && added < take; q++) {
+        if (candV[q] <= cut) { const i = candI[q]; fixed[i] = 0; F.add(i, g[i]); added++; }
+      }
+      lastAdded = Math.min(take, nc); zeroDrops = 0;
       continue;
     }
     // ratio test
     let alpha = 1, block = -1, blockKind = 0, blockSide = 0;
     for (let a = 0; a < k; a++) {
-      const i = free[a], p = pF[a];
-      if (p < 0 && lb[i] > -Infinity) { const s = (lb[i] - x[i]) / p; if (s < alpha) { alpha = Math.max(s, 0); block = a; blockKind = 0; blockSide = -1; } }
-      else if (p > 0 && ub[i] < Infinity) { const s = (ub[i] - x[i]) / p; if (s < alpha) { alpha = Math.max(s, 0); block = a; blockKind = 0; blockSide = 1; } }
+      const i = free[a], pa = p[a];
+      if (pa < 0 && lb[i] > -Infinity) { const s = (lb[i] - x[i]) / pa; if (s < alpha) { alpha = Math.max(s, 0); block = a; blockKind = 0; blockSide = -1; } }
+      else if (pa > 0 && ub[i] < Infinity) { const s = (ub[i] - x[i]) / pa; if (s < alpha) { alpha = Math.max(s, 0); block = a; blockKind = 0; blockSide = 1; } }
     }
     for (let j = 0; j < mIn; j++) {
-      if (activeIn.includes(j)) continue;
-      let ap = 0, ax = 0, an = 0;
-      for (let a = 0; a < k; a++) { const gv = G[j][free[a]]; ap += gv * pF[a]; an += gv * gv; }
-      if (ap <= 1e-9 * Math.sqrt(an) * pmax) continue;
-      for (let i = 0; i < n; i++) ax += G[j][i] * x[i];
-      const s = (h[j] - ax) / ap;
-      if (s < alpha) { alpha = Math.max(s, 0); block = j; blockKind = 1; }
+      const r = G[j];
+      let s = 0, an = 0;
+      for (let a = 0; a < k; a++) { const gv = r[free[a]]; s += gv * p[a]; an += gv * gv; }
+      ap[j] = s;
+      if (isActive[j] || s <= 1e-9 * Math.sqrt(an) * pmax) continue;
+      const st = (h[j] - Gx[j]) / s;
+      if (st < alpha) { alpha = Math.max(st, 0); block = j; blockKind = 1; }
     }
+    if (block < 0 && fresh) refinements++; else refinements = 0;
     if (alpha > 0) {
-      for (let a = 0; a < k; a++) x[free[a]] += alpha * pF[a];
-      for (let i = 0; i < n; i++) { let s = 0; for (let a = 0; a < k; a++) s += Q[i * n + free[a]] * pF[a]; g[i] += alpha * s; }
+      const w = F.w;
+      for (let a = 0; a < k; a++) { x[free[a]] += alpha * p[a]; w[a] -= alpha * t[a]; }
+      for (let j = 0; j < mIn; j++) Gx[j] += alpha * ap[j];
+      fresh = false;
     }
-    lastFull = block < 0;
-    if (block >= 0) {
-      if (blockKind === 0) {
-        const i = free[block];
-        const target = blockSide < 0 ? lb[i] : ub[i];
-        const d = target - x[i];
-        x[i] = target;
-        if (d !== 0) for (let q = 0; q < n; q++) g[q] += Q[q * n + i] * d;
-        fixed[i] = blockSide < 0 ? -1 : 1;
-        removeFree(block);
-      } else activeIn.push(block);
+    // a full step reaches the face minimiser: refresh now (pricing needs fresh data anyway)
+    if (block < 0) { refresh(); fresh = true; continue; }
+    fresh = false;
+    if (blockKind === 0 && alpha === 0) {
+      // zero-length step: fix again every free variable sitting on a bound that p leaves (just
+      // freed ones, typically), highest position first so positions stay valid; one re-solve.
+      // Besides the blocking one (dropped as in the classical method) only while more than m + 1
+      // stay free, so the face keeps a direction to move in.
+      let clean = true;
+      for (let a = k - 1; a >= 0; a--) {
+        const i = free[a];
+        const side = p[a] < 0 && x[i] === lb[i] ? -1 : p[a] > 0 && x[i] === ub[i] ? 1 : 0;
+        if (a !== block && (side === 0 || F.k <= m + 2)) continue;
+        const sd = side !== 0 ? side : blockSide;
+        x[i] = sd < 0 ? lb[i] : ub[i];
+        fixed[i] = sd;
+        zeroDrops++;
+        if (!F.remove(a)) clean = false;
+      }
+      if (!clean) { refresh(); fresh = true; }
+    } else if (blockKind === 0) {
+      const i = free[block];
+      x[i] = blockSide < 0 ? lb[i] : ub[i];
+      fixed[i] = blockSide < 0 ? -1 : 1;
+      if (!F.remove(block)) { refresh(); fresh = true; }
+    } else {
+      activeIn.push(block); isActive[block] = 1;
+      F.addRow(G[block]);
     }
   }
   if (iter >= maxIter) throw new RebalError(`optimizer did not converge in ${maxIter} iterations`);
   let obj = 0;
   for (let i = 0; i < n; i++) obj += x[i] * (0.5 * (g[i] - c[i]) + c[i]);
-  return { x, objective: obj, iterations: iter, nuEq: Array.from(nu.subarray(0, mEq)), free: free.length };
+  return { x, objective: obj, iterations: iter, nuEq: Array.from(nu.subarray(0, mEq)), free: F.k };
 }
 
 /** Solves a small dense symmetric system by Gaussian elimination with partial pivoting. */

@@ -1,0 +1,302 @@
+/**
+ * "Compare policies" in the workbook: reading a comparison's inputs and writing its results sheet.
+ *
+ * Reading (readComparison, one Excel.run, reads only): the price range — a typed address, table or
+ * defined name (ranges.ts) with a header row, dates in its first column, one column per asset,
+ * tickers in the header (core readPriceTable) — and each picked policy's stored block and bound
+ * holdings (inputs.ts readInputs: the same reader as the trade sheet). Each policy's holdings
+ * tickers are matched to the price header by name (core matchPolicies). At least two distinct
+ * policies; `initial_value` as REBAL.BACKTEST's option (positive, at most 1e15). Every problem is a
+ * RebalError naming the range, cell or policy, and nothing is written.
+ *
+ * Writing (writeComparison, one Excel.run: reads the sheet names, then every write and one sync; a
+ * data block above MAX_CELLS_PER_REQUEST cells takes more requests; on failure the new sheet is
+ * deleted again): a NEW sheet "Compare YYYY-MM-DD" ("Compare YYYY-MM-DD (2)", ... when taken; never over existing cells):
+ * - A1: title; stamp rows: price range address, policies, initial value, dates covered, time
+ *   (ISO 8601, UTC), add-in version;
+ * - the metric table: "Metric" then one column per policy; rows total_return, cagr, volatility,
+ *   sharpe, sortino, max_drawdown, calmar, turnover, rebalances, costs, final_value (REBAL.BACKTEST's
+ *   rows and values); percentages as 0.00%, ratios 0.00, money #,##0.00. An undefined value (NaN,
+ *   e.g. Sortino without a losing day) is the text "n/a" and a "Notes" line below gives the reason;
+ * - the data block: a group row ("Equity" over the value columns, "Drawdown" over the drawdown
+ *   columns), a header row (Date, then the policy names twice), then one row per date: date
+ *   (yyyy-mm-dd), portfolio value per policy, drawdown per policy (0.00%);
+ * - two line charts (Excel.ChartType.line, series by columns, dates as category labels): the
+ *   equity curves and the drawdowns, to the right of the metric table.
+ * Layout is pure (layoutComparison) and tested without Excel.
+ */
+import { COMPARE_METRICS, CompareJob, CompareResult, ComparePolicy, matchPolicies, readPriceTable } from "../core/backtest/compare";
+import { DEFAULT_BACKTEST_OPTIONS } from "../core/backtest/options";
+import { serialToISO } from "../core/calendar";
+import { RebalError, fmt } from "../core/errors";
+import { columnLetter } from "../core/holdingsTable";
+import { nameKey } from "../core/policyStore";
+import { ADDIN_VERSION, errorMessage, runExcel } from "./excel";
+import { readInputs } from "./inputs";
+import { resolveReference } from "./ranges";
+
+export type Cell = string | number | boolean;
+
+export interface ComparisonInputs {
+  job: CompareJob;
+  /** The price range as Excel names it ("Prices!A1:F501"). */
+  priceAddress: string;
+  /** How it was given ("Prices (table, Prices!A1:F501)"). */
+  priceLabel: string;
+  policyNames: string[];
+}
+
+/** Top-left cell of an address "Sheet!B2:F9" (0-based row and column). */
+export function addressOrigin(address: string): { row: number; col: number } {
+  const cells = address.slice(address.lastIndexOf("!") + 1).replace(/\$/g, "");
+  const m = /^([A-Za-z]{1,3})(\d+)/.exec(cells);
+  if (!m) return { row: 0, col: 0 };
+  const col = m[1].toUpperCase().split("").reduce((a, ch) => a * 26 + ch.charCodeAt(0) - 64, 0) - 1;
+  return { row: Number(m[2]) - 1, col };
+}
+
+/** Checks an initial value typed in the pane (text or number); returns it or throws a RebalError. */
+export function readInitialValue(text: string | number): number {
+  const s = typeof text === "number" ? String(text) : text.trim().replace(/,/g, "");
+  const v = s === "" ? NaN : Number(s);
+  if (!Number.isFinite(v) || !(v > 0) || v > 1e15) throw new RebalError(`initial_value must be a positive amount (at most 1e15), got "${text}"`);
+  return v;
+}
+
+/** Reads the price range and the policies' inputs (one Excel.run, no writes). */
+export async function readComparison(priceRef: string, policyNames: string[], initialValue: number = DEFAULT_BACKTEST_OPTIONS.initialValue): Promise<ComparisonInputs> {
+  if (policyNames.length < 2) throw new RebalError("pick at least two policies to compare");
+  const keys = new Set<string>();
+  for (const n of policyNames) {
+    const key = nameKey(n).toLowerCase();
+    if (keys.has(key)) throw new RebalError(`policy "${n}" is picked twice`);
+    keys.add(key);
+  }
+  readInitialValue(initialValue);
+  return runExcel(async (context) => {
+    const ref = await resolveReference(context, priceRef, "price range");
+    const where = `price range ${ref.range.address}`;
+    const table = readPriceTable(ref.range.values, where, addressOrigin(ref.range.address));
+    const policies: ComparePolicy[] = [];
+    for (const name of policyNames) {
+      let inputs;
+      try {
+        inputs = await readInputs(context, name);
+      } catch (e) {
+        const msg = errorMessage(e);
+        throw new RebalError(msg.includes(`"${name}"`) ? msg : `policy "${name}": ${msg}`);
+      }
+      policies.push({ name: inputs.policy.name, policy: inputs.policy, assets: inputs.holdings.assets, targets: inputs.holdings.book.targets });
+    }
+    const runs = matchPolicies(table.tickers, policies);
+    return {
+      job: { dates: table.dates, prices: table.prices, tickers: table.tickers, runs, options: { initialValue } },
+      priceAddress: ref.range.address,
+      priceLabel: ref.label,
+      policyNames: policies.map((p) => p.name),
+    };
+  });
+}
+
+export interface ComparisonStamp {
+  priceAddress: string;
+  initialValue: number;
+  time: string;
+  version: string;
+}
+
+export interface ComparisonLayout {
+  /** Stamp, metric table and notes, from A1 (rectangular, "" = blank). */
+  top: Cell[][];
+  topFormats: string[][];
+  /** 0-based rows of `top` to make bold. */
+  boldRows: number[];
+  /** 0-based row of the metric table's header in `top`. */
+  metricsRow: number;
+  /** The data block (group row, header row, one row per date) and its formats; starts at A<dataRow + 1>. */
+  data: Cell[][];
+  dataFormats: string[][];
+  dataRow: number;
+  /** A1 ranges: the equity and drawdown columns (header row included, for series names), the dates (no header). */
+  equitySource: string;
+  drawdownSource: string;
+  dateSource: string;
+  /** Where the charts go (top-left and bottom-right cells). */
+  equityPosition: [string, string];
+  drawdownPosition: [string, string];
+}
+
+const PCT = "0.00%";
+const RATIO = "0.00";
+const MONEY = "#,##0.00";
+const DATE = "yyyy-mm-dd";
+const METRIC_FORMATS: Record<(typeof COMPARE_METRICS)[number], string> = {
+  total_return: PCT, cagr: PCT, volatility: PCT, sharpe: RATIO, sortino: RATIO, max_drawdown: PCT, calmar: RATIO,
+  turnover: PCT, rebalances: "0", costs: MONEY, final_value: MONEY,
+};
+
+/** The results sheet's cells, formats and chart ranges (pure). */
+export function layoutComparison(result: CompareResult, stamp: ComparisonStamp): ComparisonLayout {
+  const P = result.runs.length;
+  const T = result.dates.length;
+  if (P === 0 || T === 0) throw new RebalError("nothing to write: no policies or no dates");
+  const width = Math.max(2, P + 1);
+  const top: Cell[][] = [];
+  const topFormats: string[][] = [];
+  const push = (cells: Cell[], formats: string[] = []) => {
+    top.push(Array.from({ length: width }, (_, j) => (j < cells.length ? cells[j] : "")));
+    topFormats.push(Array.from({ length: width }, (_, j) => formats[j] || "General"));
+  };
+  const names = result.runs.map((r) => r.name);
+  push(["Rebal policy comparison"]);
+  push(["Prices", stamp.priceAddress]);
+  push(["Policies", names.join("; ")]);
+  push(["Initial value", stamp.initialValue], ["", MONEY]);
+  push(["Dates", `${serialToISO(result.dates[0])} to ${serialToISO(result.dates[T - 1])} (${T} rows)`]);
+  push(["Generated", stamp.time]);
+  push(["Add-in version", stamp.version]);
+  push([]);
+  const metricsRow = top.length;
+  push(["Metric", ...names]);
+  const notes: string[] = [];
+  COMPARE_METRICS.forEach((metric, i) => {
+    const cells: Cell[] = [metric];
+    for (const r of result.runs) {
+      const row = r.metrics[i];
+      if (!row || row.name !== metric) throw new RebalError(`internal error: policy "${r.name}" has no ${metric} row`);
+      if (Number.isFinite(row.value)) cells.push(row.value);
+      else {
+        cells.push("n/a");
+        notes.push(`${metric}, ${r.name}: ${row.reason ?? "undefined"}`);
+      }
+    }
+    push(cells, ["", ...Array(P).fill(METRIC_FORMATS[metric])]);
+  });
+  const boldRows = [0, metricsRow];
+  if (notes.length) {
+    push([]);
+    boldRows.push(top.length);
+    push(["Notes"]);
+    for (const n of notes) push([n]);
+  }
+
+  const dataRow = top.length + 1;
+  const dw = 1 + 2 * P;
+  const data: Cell[][] = [];
+  const dataFormats: string[][] = [];
+  const group: Cell[] = Array(dw).fill("");
+  group[1] = "Equity";
+  group[1 + P] = "Drawdown";
+  data.push(group);
+  dataFormats.push(Array(dw).fill("General"));
+  data.push(["Date", ...names, ...names]);
+  dataFormats.push(Array(dw).fill("General"));
+  const rowFormat = [DATE, ...Array(P).fill(MONEY), ...Array(P).fill(PCT)];
+  for (let t = 0; t < T; t++) {
+    const row: Cell[] = new Array(dw);
+    row[0] = result.dates[t];
+    for (let k = 0; k < P; k++) {
+      row[1 + k] = result.runs[k].values[t];
+      row[1 + P + k] = result.runs[k].drawdown[t];
+    }
+    data.push(row);
+    dataFormats.push(rowFormat);
+  }
+  for (const block of [top, data]) {
+    for (const row of block) for (const v of row) if (typeof v === "number" && !Number.isFinite(v)) throw new RebalError(`internal error: a non-finite number (${fmt(v)}) in the comparison`);
+  }
+  const header = dataRow + 2; // 1-based sheet row of the data block's header
+  const last = header + T;
+  const col = columnLetter;
+  const chartCol = Math.max(width, dw) + 1;
+  return {
+    top, topFormats, boldRows, metricsRow, data, dataFormats, dataRow,
+    equitySource: `${col(1)}${header}:${col(P)}${last}`,
+    drawdownSource: `${col(1 + P)}${header}:${col(2 * P)}${last}`,
+    dateSource: `A${header + 1}:A${last}`,
+    equityPosition: [`${col(chartCol)}1`, `${col(chartCol + 8)}18`],
+    drawdownPosition: [`${col(chartCol)}20`, `${col(chartCol + 8)}37`],
+  };
+}
+
+/** "Compare 2026-11-21", or with " (2)", " (3)"... when taken (case-insensitive, like Excel). */
+export function uniqueCompareSheetName(date: Date, taken: string[]): string {
+  const pad = (x: number) => String(x).padStart(2, "0");
+  const base = `Compare ${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  const set = new Set(taken.map((s) => s.toLowerCase()));
+  if (!set.has(base.toLowerCase())) return base;
+  for (let k = 2; ; k++) if (!set.has(`${base} (${k})`.toLowerCase())) return `${base} (${k})`;
+}
+
+/**
+ * Cells of the data block per request. Excel on the web refuses requests over about 5 MB; a number
+ * and its format take about 30 bytes, so 50,000 cells stay near 1.5 MB.
+ */
+export const MAX_CELLS_PER_REQUEST = 50_000;
+
+/**
+ * Writes the results sheet (one Excel.run); returns its name. The sheet, the stamp, the metric table
+ * and the data block's first rows go in the first request; a data block above `maxCellsPerRequest`
+ * cells is written in further requests of at most that many, then the charts. Should a request fail,
+ * the new sheet is deleted again (best effort) before the error is reported: nothing stays half-written.
+ */
+export function writeComparison(
+  result: CompareResult, priceAddress: string, initialValue: number, now: Date = new Date(), maxCellsPerRequest = MAX_CELLS_PER_REQUEST,
+): Promise<{ sheetName: string }> {
+  const layout = layoutComparison(result, { priceAddress, initialValue, time: now.toISOString(), version: ADDIN_VERSION });
+  const P = result.runs.length;
+  return runExcel(async (context) => {
+    const sheets = context.workbook.worksheets;
+    sheets.load("items/name");
+    await context.sync();
+    const sheetName = uniqueCompareSheetName(now, sheets.items.map((s) => s.name));
+    const sheet = sheets.add(sheetName);
+    try {
+      const topW = layout.top[0].length;
+      const topRange = sheet.getRange(`A1:${columnLetter(topW - 1)}${layout.top.length}`);
+      topRange.values = layout.top;
+      topRange.numberFormat = layout.topFormats;
+      for (const r of layout.boldRows) sheet.getRange(`A${r + 1}:${columnLetter(topW - 1)}${r + 1}`).format.font.bold = true;
+      const dw = layout.data[0].length;
+      const rows = layout.data.length;
+      const step = Math.max(1, Math.floor(maxCellsPerRequest / dw));
+      for (let r0 = 0; r0 < rows; r0 += step) {
+        const r1 = Math.min(rows, r0 + step);
+        const part = sheet.getRange(`A${layout.dataRow + 1 + r0}:${columnLetter(dw - 1)}${layout.dataRow + r1}`);
+        part.numberFormat = layout.dataFormats.slice(r0, r1);
+        part.values = layout.data.slice(r0, r1);
+        if (r1 < rows) await context.sync();
+      }
+      sheet.getRange(`A${layout.dataRow + 1}:${columnLetter(dw - 1)}${layout.dataRow + 2}`).format.font.bold = true;
+      const dates = sheet.getRange(layout.dateSource);
+      const charts: [string, string, [string, string]][] = [
+        [layout.equitySource, "Equity curves", layout.equityPosition],
+        [layout.drawdownSource, "Drawdowns", layout.drawdownPosition],
+      ];
+      for (const [source, title, [from, to]] of charts) {
+        const chart = sheet.charts.add(Excel.ChartType.line, sheet.getRange(source), Excel.ChartSeriesBy.columns);
+        chart.title.text = title;
+        for (let k = 0; k < P; k++) {
+          const s = chart.series.getItemAt(k);
+          s.name = result.runs[k].name;
+          s.setXAxisValues(dates);
+        }
+        chart.setPosition(from, to);
+      }
+      topRange.format.autofitColumns();
+      sheet.getRange(`A${layout.dataRow + 1}:A${layout.dataRow + rows}`).format.autofitColumns();
+      sheet.activate();
+      await context.sync();
+    } catch (e) {
+      // Office.js batches are not transactional: remove whatever part of the new sheet was applied
+      try {
+        sheet.delete();
+        await context.sync();
+      } catch {
+        // the original error is the one to report
+      }
+      throw e;
+    }
+    return { sheetName };
+  });
+}
