@@ -11,8 +11,8 @@
  * column. Rows are numbered as the analyst sees them in the source (header = its own row number,
  * CSV line or sheet row), and columns by header name and letter (A, B, ...).
  *
- * Same aliases and rules as src/functions/holdings.ts (which parses Excel ranges); kept in core so
- * the CLI does not import the formula layer.
+ * One reader for every holdings table: the formulas (REBAL.TRADESHEET, via holdings.ts), the pane's
+ * inputs and the CLI all come here.
  */
 import { isBlank, numberCell } from "./cells";
 import { RebalError } from "./errors";
@@ -91,46 +91,81 @@ export interface HoldingsTable {
   book: Omit<Book, "cash">;
 }
 
+/** "<where> row 12, column C "Qty"": names a cell in messages (built only when a message is needed). */
+function cellLabel(where: string, r: number, header: readonly unknown[], cols: Record<string, number>, col: string): string {
+  const h = header[cols[col]];
+  return `${where} row ${r}, column ${columnLetter(cols[col])} "${typeof h === "string" ? h.trim() : col}"`;
+}
+
+/**
+ * The common case of numberFromCell without building a message: a finite number, or a string that
+ * Number() reads as a finite non-zero number (Number() ignores surrounding spaces, as numberCell
+ * does). NaN means "take the full reader" (zeros, blanks, "1,000", "5%", errors).
+ */
+function quickNumber(v: unknown): number {
+  if (typeof v === "number") return Number.isFinite(v) ? v : NaN;
+  if (typeof v === "string") {
+    const x = Number(v);
+    if (x !== 0 && Number.isFinite(x)) return x;
+  }
+  return NaN;
+}
+
+function requiredNumber(row: readonly unknown[], r: number, header: readonly unknown[], cols: Record<string, number>, col: string, where: string): number {
+  const v = row[cols[col]];
+  const x = quickNumber(v);
+  return x === x ? x : numberFromCell(v, cellLabel(where, r, header, cols, col));
+}
+
+/** An optional numeric column: NaN when the column is absent or the cell blank. */
+function optionalNumber(row: readonly unknown[], r: number, header: readonly unknown[], cols: Record<string, number>, col: string, where: string): number {
+  const j = cols[col];
+  if (j === undefined || isBlankCell(row[j])) return NaN;
+  return requiredNumber(row, r, header, cols, col, where);
+}
+
 /**
  * Reads data rows against already-found columns. `rowNumbers[k]` is the source row of `data[k]`
- * (used in messages); `where` names the source (a file, a sheet).
+ * (used in messages); `where` names the source (a file, a sheet). No closures or message strings
+ * per row: the CLI reads 10^5+ rows through here.
  */
 export function readHoldingsRows(data: readonly (readonly unknown[])[], rowNumbers: readonly number[], header: readonly unknown[], cols: Record<string, number>, where: string): HoldingsTable {
+  const m = data.length;
   const assets: string[] = [];
   const rows: number[] = [];
-  const q: number[] = [], p: number[] = [], t: number[] = [], lot: number[] = [], lo: number[] = [], hi: number[] = [];
-  const restricted: number[] = [];
+  const q = new Float64Array(m), p = new Float64Array(m), t = new Float64Array(m), lot = new Float64Array(m), lo = new Float64Array(m), hi = new Float64Array(m);
+  const restricted = new Uint8Array(m);
   const seen = new Map<string, number>();
-  const cell = (row: readonly unknown[], j: number | undefined) => (j === undefined ? undefined : row[j]);
-  for (let k = 0; k < data.length; k++) {
+  let n = 0;
+  for (let k = 0; k < m; k++) {
     const row = data[k];
     if (row.every(isBlankCell)) continue;
     const r = rowNumbers[k];
-    const at = (col: string) => `${where} row ${r}, column ${columnLetter(cols[col])} "${typeof header[cols[col]] === "string" ? String(header[cols[col]]).trim() : col}"`;
-    const name = cell(row, cols.asset);
-    if (isBlankCell(name)) throw new RebalError(`${at("asset")} is blank`);
+    const name = row[cols.asset];
+    if (isBlankCell(name)) throw new RebalError(`${cellLabel(where, r, header, cols, "asset")} is blank`);
     const asset = String(name).trim();
     const key = asset.toUpperCase();
-    if (seen.has(key)) throw new RebalError(`${at("asset")}: ${asset} is listed twice (also on row ${seen.get(key)})`);
+    const prev = seen.get(key);
+    if (prev !== undefined) throw new RebalError(`${cellLabel(where, r, header, cols, "asset")}: ${asset} is listed twice (also on row ${prev})`);
     seen.set(key, r);
     assets.push(asset);
     rows.push(r);
-    q.push(numberFromCell(cell(row, cols.quantity), at("quantity")));
-    p.push(numberFromCell(cell(row, cols.price), at("price")));
-    t.push(numberFromCell(cell(row, cols.target), at("target")));
-    const opt = (col: string) => (cols[col] === undefined || isBlankCell(cell(row, cols[col])) ? NaN : numberFromCell(cell(row, cols[col]), at(col)));
-    lot.push(opt("lot"));
-    lo.push(opt("min_weight"));
-    hi.push(opt("max_weight"));
-    restricted.push(cols.restricted === undefined ? 0 : flagCell(cell(row, cols.restricted), at("restricted")));
+    q[n] = requiredNumber(row, r, header, cols, "quantity", where);
+    p[n] = requiredNumber(row, r, header, cols, "price", where);
+    t[n] = requiredNumber(row, r, header, cols, "target", where);
+    lot[n] = optionalNumber(row, r, header, cols, "lot", where);
+    lo[n] = optionalNumber(row, r, header, cols, "min_weight", where);
+    hi[n] = optionalNumber(row, r, header, cols, "max_weight", where);
+    restricted[n] = cols.restricted === undefined ? 0 : flagCell(row[cols.restricted], cellLabel(where, r, header, cols, "restricted"));
+    n++;
   }
-  if (assets.length === 0) throw new RebalError(`${where} has a header row but no holdings`);
+  if (n === 0) throw new RebalError(`${where} has a header row but no holdings`);
   return {
     assets, rows,
     book: {
-      quantities: Float64Array.from(q), prices: Float64Array.from(p), targets: Float64Array.from(t),
-      lots: Float64Array.from(lot), restricted: Uint8Array.from(restricted),
-      minWeights: Float64Array.from(lo), maxWeights: Float64Array.from(hi),
+      quantities: q.slice(0, n), prices: p.slice(0, n), targets: t.slice(0, n),
+      lots: lot.slice(0, n), restricted: restricted.slice(0, n),
+      minWeights: lo.slice(0, n), maxWeights: hi.slice(0, n),
     },
   };
 }

@@ -354,30 +354,40 @@ function minimalTrade(L: number, price: number, minTrade: number, sign: number, 
 }
 
 /**
+ * g(mu) of solveRelaxation: the clipped weights' sum minus the budget (out[0]) and the number of
+ * coordinates strictly inside their boxes (out[1]). Module level, not a closure: the CLI runs through
+ * tsx, whose keepNames wrapper makes closures created per call measurably expensive.
+ */
+function relaxationGap(d: Float64Array, lo: Float64Array, hi: Float64Array, dc: number, reserve: number, budget: number, mu: number, out: Float64Array): void {
+  const n = d.length;
+  let s = 0;
+  let cnt = 0;
+  for (let i = 0; i < n; i++) {
+    const v = d[i] - mu;
+    if (v <= lo[i]) s += lo[i];
+    else if (v >= hi[i]) s += hi[i];
+    else { s += v; cnt++; }
+  }
+  const c = dc - mu;
+  if (c > reserve) { s += c; cnt++; } else s += reserve;
+  out[0] = s - budget;
+  out[1] = cnt;
+}
+
+/**
  * Solves min sum (x_i - d_i)^2 + (c - dc)^2 s.t. lo <= x <= hi, c >= reserve, sum x + c = budget.
  * KKT: x_i = clip(d_i - mu, lo_i, hi_i), c = max(dc - mu, reserve), with g(mu) = sum x + c - budget
  * non-increasing in mu. When even mu -> +inf leaves g > 0 (the reserve cannot be met), x = lo.
  */
 export function solveRelaxation(d: Float64Array, lo: Float64Array, hi: Float64Array, dc: number, reserve: number, budget: number, x: Float64Array): number {
   const n = d.length;
-  const evalG = (mu: number): [number, number] => {
-    let s = 0;
-    let cnt = 0;
-    for (let i = 0; i < n; i++) {
-      const v = d[i] - mu;
-      if (v <= lo[i]) s += lo[i];
-      else if (v >= hi[i]) s += hi[i];
-      else { s += v; cnt++; }
-    }
-    const c = dc - mu;
-    if (c > reserve) { s += c; cnt++; } else s += reserve;
-    return [s - budget, cnt];
-  };
   const tol = 1e-14 * Math.max(1, n);
   let mu = 0;
   let a = -Infinity; // g(a) > 0
   let b = Infinity; // g(b) < 0
-  let [g, cnt] = evalG(mu);
+  const gc = new Float64Array(2);
+  relaxationGap(d, lo, hi, dc, reserve, budget, mu, gc);
+  let g = gc[0], cnt = gc[1];
   for (let iter = 0; iter < 200 && Math.abs(g) > tol; iter++) {
     if (g > 0) a = mu; else b = mu;
     let next: number;
@@ -388,7 +398,8 @@ export function solveRelaxation(d: Float64Array, lo: Float64Array, hi: Float64Ar
     if (Number.isFinite(a) && Number.isFinite(b) && b - a <= 1e-16 * Math.max(1, Math.abs(a))) break;
     if (g > 0 && next > 1e6) { mu = Infinity; break; } // the reserve cannot be met
     mu = next;
-    [g, cnt] = evalG(mu);
+    relaxationGap(d, lo, hi, dc, reserve, budget, mu, gc);
+    g = gc[0]; cnt = gc[1];
   }
   for (let i = 0; i < n; i++) {
     const v = d[i] - mu;
@@ -396,6 +407,19 @@ export function solveRelaxation(d: Float64Array, lo: Float64Array, hi: Float64Ar
     if (!Number.isFinite(x[i])) x[i] = Number.isFinite(d[i]) ? Math.min(Math.max(d[i], lo[i]), hi[i]) : 0;
   }
   return mu;
+}
+
+/** Restores the min-heap of asset indices keyed by gain below position k (heap[0..size)). */
+function siftDown(heap: Int32Array, gain: Float64Array, k: number, size: number): void {
+  for (;;) {
+    const l = 2 * k + 1;
+    if (l >= size) return;
+    const r = l + 1;
+    const c = r < size && gain[heap[r]] < gain[heap[l]] ? r : l;
+    if (!(gain[heap[c]] < gain[heap[k]])) return;
+    const tmp = heap[c]; heap[c] = heap[k]; heap[k] = tmp;
+    k = c;
+  }
 }
 
 /** Local search over whole-lot moves on the exact objective (see the module header). */
@@ -630,20 +654,6 @@ class LocalSearch {
     const gain = new Float64Array(n);
     const newV = new Float64Array(n);
     const heap = new Int32Array(n);
-    // A move must improve F by more than rounding noise relative to its own size (ties keep the book).
-    const ok = (): boolean => (feasible ? this.c + this.dcash >= this.reserve - 1e-13 : this.dcash >= 0) && this.df < -1e-9 * this.dcash * this.dcash - 1e-30;
-    const less = (u: number, v: number): boolean => gain[u] < gain[v];
-    const siftDown = (k: number, size: number): void => {
-      for (;;) {
-        const l = 2 * k + 1;
-        if (l >= size) return;
-        const r = l + 1;
-        const c = r < size && less(heap[r], heap[l]) ? r : l;
-        if (!less(heap[c], heap[k])) return;
-        const tmp = heap[c]; heap[c] = heap[k]; heap[k] = tmp;
-        k = c;
-      }
-    };
     for (let pass = 0; pass < maxIter; pass++) {
       let size = 0;
       for (let i = 0; i < n; i++) {
@@ -653,7 +663,7 @@ class LocalSearch {
         let bv = NaN;
         for (let k = 0; k < m; k++) {
           this.delta(i, this.cand[k]);
-          if (ok() && this.df < bestDf) { bestDf = this.df; bv = this.cand[k]; }
+          if (this.ok(feasible) && this.df < bestDf) { bestDf = this.df; bv = this.cand[k]; }
         }
         if (!Number.isNaN(bv)) { gain[i] = bestDf; newV[i] = bv; heap[size++] = i; }
       }
@@ -661,23 +671,23 @@ class LocalSearch {
         if (!kicks || !this.kick(feasible)) break;
         continue;
       }
-      for (let k = (size >> 1) - 1; k >= 0; k--) siftDown(k, size);
+      for (let k = (size >> 1) - 1; k >= 0; k--) siftDown(heap, gain, k, size);
       let applied = 0;
       let misses = 0;
       while (size > 0 && misses < 64) {
         const i = heap[0];
         heap[0] = heap[--size];
-        siftDown(0, size);
+        siftDown(heap, gain, 0, size);
         this.delta(i, newV[i]); // re-evaluate: earlier moves in this pass changed the cash
         let v = newV[i];
-        if (!ok()) {
+        if (!this.ok(feasible)) {
           // the stored move went stale: take this asset's best move at the current cash, if any
           const m = this.candidates(i);
           let bestDf = 0;
           v = NaN;
           for (let k = 0; k < m; k++) {
             this.delta(i, this.cand[k]);
-            if (ok() && this.df < bestDf) { bestDf = this.df; v = this.cand[k]; }
+            if (this.ok(feasible) && this.df < bestDf) { bestDf = this.df; v = this.cand[k]; }
           }
           if (Number.isNaN(v)) { misses++; continue; }
         }
@@ -689,6 +699,11 @@ class LocalSearch {
         if (!kicks || !this.kick(feasible)) break;
       }
     }
+  }
+
+  /** A move (the last delta) is allowed and improves F by more than rounding noise relative to its size (ties keep the book). */
+  private ok(feasible: boolean): boolean {
+    return (feasible ? this.c + this.dcash >= this.reserve - 1e-13 : this.dcash >= 0) && this.df < -1e-9 * this.dcash * this.dcash - 1e-30;
   }
 
   /**
@@ -762,9 +777,12 @@ function finishPlan(book: Book, policy: Policy, V: number, w: Float64Array, d: F
   };
 }
 
+function pct(x: number): string {
+  return `${(x * 100).toFixed(2)}%`;
+}
+
 /** A sentence saying why asset i trades (or not), for trade sheets and the CLI. */
 export function describeReason(plan: TradePlan, i: number, policy: Policy): string {
-  const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
   const w = plan.weightsBefore[i];
   const d = plan.destination[i];
   const h = plan.halfWidths[i];
