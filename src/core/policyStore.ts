@@ -14,8 +14,12 @@
  *   trade_sheet` in D1:F1, then one row per policy that has had a trade sheet generated: its name,
  *   the date (an Excel serial date, local calendar day) and the trade sheet's name. Outside the
  *   policy blocks and their defined names, so formulas and older readers (which read A:B only) are
- *   unaffected; a workbook without it reads as "never rebalanced". The log is strict like the rest:
- *   a row naming no policy, a policy logged twice or a cell that is not a date is an error naming it.
+ *   unaffected; a workbook without it reads as "never rebalanced". Problems in the log (a row naming
+ *   no policy, a policy logged twice, a cell that is not a date, a header that is not the log's) are
+ *   warnings naming the cell (scanRebalanceLog), never errors for the policies: readPolicySheet
+ *   reads A:B only, and readStoredPolicies returns the policies, their dates and the warnings.
+ * - Policy names must not start with = + - @ (validatePolicyName): Excel reads such a cell value as
+ *   a formula.
  * Parsing goes through parsePolicy (policy.ts): one parser for every shape; dates through
  * calendar.ts's serialDay (the reader REBAL.NEXTDATE / REBAL.CHECK use for their date arguments).
  */
@@ -35,6 +39,15 @@ export function nameKey(policyName: string): string {
   return /^[A-Za-z_]/.test(key) ? key : `_${key}`;
 }
 
+/** Refuses a policy name Excel would read as a formula when written to a cell (= + - @ first). */
+export function validatePolicyName(policyName: string): void {
+  const first = policyName.trim().charAt(0);
+  if ("=+-@".includes(first) && first !== "") {
+    throw new RebalError(`policy name "${policyName.trim()}" starts with "${first}": Excel would read it as a formula; start it with a letter or digit`);
+  }
+  nameKey(policyName);
+}
+
 export const policyDefinedName = (policyName: string): string => POLICY_NAME_PREFIX + nameKey(policyName);
 export const holdingsBindingName = (policyName: string): string => `${BINDING_PREFIX}${nameKey(policyName)}_HOLDINGS`;
 export const cashBindingName = (policyName: string): string => `${BINDING_PREFIX}${nameKey(policyName)}_CASH`;
@@ -42,6 +55,7 @@ export const cashBindingName = (policyName: string): string => `${BINDING_PREFIX
 /** The key | value rows of a stored policy block. */
 export function policyBlock(policy: Policy): (string | number | boolean)[][] {
   if (policy.name.trim() === "") throw new RebalError("a stored policy needs a name");
+  validatePolicyName(policy.name);
   const rows = policyToPairs(policy);
   return [["name", policy.name], ["version", POLICY_FORMAT_VERSION], ...rows.filter(([k]) => k !== "name")];
 }
@@ -113,37 +127,73 @@ export function hasRebalanceLogHeader(cells: unknown[][]): boolean {
   return h.every((v, j) => typeof v === "string" && v.trim().toLowerCase() === REBALANCE_LOG_HEADER[j]);
 }
 
+/** The rebalance log read leniently: the valid records and one warning per bad row (naming its cell). */
+export interface RebalanceLogScan {
+  records: RebalanceRecord[];
+  /** Problems, each naming its cell ("Rebal Policies D4: ..."); the rows they name are skipped. */
+  warnings: string[];
+  /** False when D1:F1 is neither blank nor the header (D:F hold something else). */
+  headerOk: boolean;
+}
+
 /**
- * Reads the rebalance log (columns D:F of the policy sheet's cells, from A1). No header and nothing
- * in D1:F1 = no log (an empty list). `policyNames`, when given, are the policies on the sheet: a row
- * naming another policy is an error (a typo must not silently lose a date).
+ * Reads the rebalance log (columns D:F of the policy sheet's cells, from A1) without throwing. No
+ * header and nothing in D1:F1 = no log. A bad header makes the whole log a warning; a bad row
+ * (blank or non-text name, a name that is no policy name, a policy not in `policyNames` when given,
+ * a policy logged again: the first row counts, a blank or non-date last_rebalance, a non-text
+ * trade_sheet) is skipped with a warning naming the cell.
  */
-export function readRebalanceLog(cells: unknown[][], policyNames: readonly string[] | null = null): RebalanceRecord[] {
-  if (cells.length === 0) return [];
+export function scanRebalanceLog(cells: unknown[][], policyNames: readonly string[] | null = null): RebalanceLogScan {
+  if (cells.length === 0) return { records: [], warnings: [], headerOk: true };
   if (!hasRebalanceLogHeader(cells)) {
     const h = logCells(cells[0]);
-    if (h.every(isBlankCell)) return [];
-    throw new RebalError(`${POLICY_SHEET} ${REBALANCE_LOG_FIRST}1:${REBALANCE_LOG_LAST}1 must be the rebalance log header ${REBALANCE_LOG_HEADER.join(" | ")} (or blank), got ${h.map((v) => JSON.stringify(v ?? "")).join(" | ")}`);
+    if (h.every(isBlankCell)) return { records: [], warnings: [], headerOk: true };
+    const warning = `${POLICY_SHEET} ${REBALANCE_LOG_FIRST}1:${REBALANCE_LOG_LAST}1 must be the rebalance log header ${REBALANCE_LOG_HEADER.join(" | ")} (or blank), got ${h.map((v) => JSON.stringify(v ?? "")).join(" | ")}`;
+    return { records: [], warnings: [warning], headerOk: false };
   }
   const known = policyNames === null ? null : new Set(policyNames.map((n) => safeKey(n)));
   const seen = new Map<string, number>();
   const out: RebalanceRecord[] = [];
+  const warnings: string[] = [];
   for (let r = 1; r < cells.length; r++) {
     const [name, date, sheet] = logCells(cells[r]);
     if ([name, date, sheet].every(isBlankCell)) continue;
     const row = r + 1;
     const at = (j: number) => `${POLICY_SHEET} ${logCol(j)}${row}`;
-    if (isBlankCell(name) || typeof name !== "string") throw new RebalError(`${at(0)}: the policy name is ${isBlankCell(name) ? "blank" : `not text (${JSON.stringify(name)})`}`);
-    const policy = name.trim();
-    const key = safeKey(policy);
-    if (key === null) throw new RebalError(`${at(0)}: "${policy}" is not a policy name`);
-    if (known && !known.has(key)) throw new RebalError(`${at(0)}: the rebalance log names policy "${policy}", which is not on ${POLICY_SHEET}`);
-    if (seen.has(key)) throw new RebalError(`${at(0)}: policy "${policy}" is logged twice (also on row ${seen.get(key)})`);
-    seen.set(key, row);
-    if (isBlankCell(date)) throw new RebalError(`${at(1)}: last_rebalance of "${policy}" is blank`);
-    const lastRebalance = serialDay(date, `${at(1)}: last_rebalance of "${policy}"`);
-    if (!isBlankCell(sheet) && typeof sheet !== "string") throw new RebalError(`${at(2)}: trade_sheet must be text, got ${JSON.stringify(sheet)}`);
-    out.push({ policy, lastRebalance, tradeSheet: isBlankCell(sheet) ? "" : String(sheet).trim(), row });
+    try {
+      if (isBlankCell(name) || typeof name !== "string") throw new RebalError(`${at(0)}: the policy name is ${isBlankCell(name) ? "blank" : `not text (${JSON.stringify(name)})`}`);
+      const policy = name.trim();
+      const key = safeKey(policy);
+      if (key === null) throw new RebalError(`${at(0)}: "${policy}" is not a policy name`);
+      if (known && !known.has(key)) throw new RebalError(`${at(0)}: the rebalance log names policy "${policy}", which is not on ${POLICY_SHEET}`);
+      if (seen.has(key)) throw new RebalError(`${at(0)}: policy "${policy}" is logged twice (also on row ${seen.get(key)})`);
+      seen.set(key, row);
+      if (isBlankCell(date)) throw new RebalError(`${at(1)}: last_rebalance of "${policy}" is blank`);
+      const lastRebalance = serialDay(date, `${at(1)}: last_rebalance of "${policy}"`);
+      if (!isBlankCell(sheet) && typeof sheet !== "string") throw new RebalError(`${at(2)}: trade_sheet must be text, got ${JSON.stringify(sheet)}`);
+      out.push({ policy, lastRebalance, tradeSheet: isBlankCell(sheet) ? "" : String(sheet).trim(), row });
+    } catch (e) {
+      warnings.push((e as Error).message);
+    }
+  }
+  return { records: out, warnings, headerOk: true };
+}
+
+/** The rebalance log read strictly: scanRebalanceLog's first warning is an error. */
+export function readRebalanceLog(cells: unknown[][], policyNames: readonly string[] | null = null): RebalanceRecord[] {
+  const scan = scanRebalanceLog(cells, policyNames);
+  if (scan.warnings.length) throw new RebalError(scan.warnings[0]);
+  return scan.records;
+}
+
+/** 1-based sheet rows of the log whose policy cell names `policyName` (matched like defined names). */
+export function rebalanceLogRows(cells: unknown[][], policyName: string): number[] {
+  const key = safeKey(policyName);
+  if (key === null || !hasRebalanceLogHeader(cells)) return [];
+  const out: number[] = [];
+  for (let r = 1; r < cells.length; r++) {
+    const name = logCells(cells[r])[0];
+    if (typeof name === "string" && safeKey(name.trim()) === key) out.push(r + 1);
   }
   return out;
 }
@@ -152,20 +202,6 @@ export function readRebalanceLog(cells: unknown[][], policyNames: readonly strin
 export function rebalanceLogExtent(cells: unknown[][]): number {
   for (let r = cells.length - 1; r >= 0; r--) if (!logCells(cells[r]).every(isBlankCell)) return r + 1;
   return 0;
-}
-
-/** The log's cells (header first) for these records, in their order. */
-export function rebalanceLogCells(records: readonly Pick<RebalanceRecord, "policy" | "lastRebalance" | "tradeSheet">[]): (string | number)[][] {
-  return [[...REBALANCE_LOG_HEADER], ...records.map((r) => [r.policy, r.lastRebalance, r.tradeSheet])];
-}
-
-/** The records after policy `name` got a trade sheet on `serial`: its row updated in place, or appended. */
-export function recordRebalance(records: readonly RebalanceRecord[], name: string, serial: number, tradeSheet: string): RebalanceRecord[] {
-  const key = nameKey(name).toLowerCase();
-  const day = serialDay(serial, "last_rebalance");
-  const at = records.findIndex((r) => safeKey(r.policy) === key);
-  const rec = { policy: name, lastRebalance: day, tradeSheet, row: at >= 0 ? records[at].row : 0 };
-  return at >= 0 ? records.map((r, i) => (i === at ? rec : r)) : [...records, rec];
 }
 
 const safeKey = (name: string): string | null => {
@@ -183,11 +219,32 @@ export interface StoredPolicyRecord {
   tradeSheet: string | null;
 }
 
+export interface StoredPolicies {
+  policies: StoredPolicyRecord[];
+  /** The rebalance log's problems (scanRebalanceLog), each naming its cell; they never block the policies. */
+  logWarnings: string[];
+}
+
 /**
  * Reads every stored policy on the policy sheet with its last rebalance date. Two policies with one
- * name, or a rebalance log that does not parse, are errors naming them.
+ * name are an error naming them; a problem in the rebalance log is only a warning (the row it names
+ * is skipped, so that policy reads as never rebalanced unless another row dates it).
  */
-export function readStoredPolicies(cells: unknown[][]): StoredPolicyRecord[] {
+export function readStoredPolicies(cells: unknown[][]): StoredPolicies {
+  const out = readPolicySheet(cells);
+  const log = scanRebalanceLog(cells, out.map((p) => p.name));
+  const policies = out.map((policy) => {
+    const rec = log.records.find((r) => safeKey(r.policy) === nameKey(policy.name).toLowerCase());
+    return { policy, lastRebalance: rec ? rec.lastRebalance : null, tradeSheet: rec ? rec.tradeSheet : null };
+  });
+  return { policies, logWarnings: log.warnings };
+}
+
+/**
+ * Reads every stored policy on the policy sheet (blocks in A:B only: the rebalance log is not read;
+ * use readStoredPolicies for the dates). Two policies with one name are an error naming it.
+ */
+export function readPolicySheet(cells: unknown[][]): Policy[] {
   const out = splitPolicyBlocks(cells).map((b) => readPolicyBlock(b.rows, blockWhere(b)));
   const seen = new Set<string>();
   for (const p of out) {
@@ -195,17 +252,5 @@ export function readStoredPolicies(cells: unknown[][]): StoredPolicyRecord[] {
     if (seen.has(k)) throw new RebalError(`${POLICY_SHEET}: two policies are named "${p.name}"`);
     seen.add(k);
   }
-  const log = readRebalanceLog(cells, out.map((p) => p.name));
-  return out.map((policy) => {
-    const rec = log.find((r) => safeKey(r.policy) === nameKey(policy.name).toLowerCase());
-    return { policy, lastRebalance: rec ? rec.lastRebalance : null, tradeSheet: rec ? rec.tradeSheet : null };
-  });
-}
-
-/**
- * Reads every stored policy on the policy sheet (the rebalance log is checked too; use
- * readStoredPolicies for the dates). Two policies with one name are an error naming it.
- */
-export function readPolicySheet(cells: unknown[][]): Policy[] {
-  return readStoredPolicies(cells).map((r) => r.policy);
+  return out;
 }

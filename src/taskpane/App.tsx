@@ -177,7 +177,6 @@ export function App() {
       const r = inputs[p.name];
       if (!p.policy || !r) continue;
       if (!r.ok) out[p.name] = { ok: false, error: r.error };
-      else if (l.logError && p.policy.frequency) out[p.name] = { ok: false, error: `last rebalance date unknown: ${l.logError}` };
       else {
         try {
           out[p.name] = { ok: true, status: policyStatus(p.policy, r.inputs.holdings, r.inputs.cash, today, p.lastRebalance) };
@@ -269,6 +268,11 @@ export function App() {
               <Button disabled={list === null || busy} onClick={() => act(() => load())}>Refresh</Button>
             </div>
             {list?.sheetError ? <MessageBar intent="warning"><MessageBarBody>{list.sheetError}</MessageBarBody></MessageBar> : null}
+            {list?.logWarnings.length ? (
+              <MessageBar intent="warning" aria-label="Rebalance log warnings">
+                <MessageBarBody>Rebalance log: {list.logWarnings.join("; ")} (those rows are ignored; the policies still work)</MessageBarBody>
+              </MessageBar>
+            ) : null}
             {list && list.policies.length === 0 ? <Text>No policies in this workbook yet.</Text> : null}
             <ul aria-label="Policy list" style={{ listStyle: "none", padding: 0, margin: 0, display: "flex", flexDirection: "column", gap: 8 }}>
               {list?.policies.map((p) => (
@@ -282,7 +286,7 @@ export function App() {
                     <div className={styles.row}>
                       <Button appearance="primary" disabled={!p.policy || busy} onClick={() => act(async () => {
                         const r = await writeTradeSheet(p.name);
-                        setMessage({ intent: "success", text: `Wrote "${r.sheetName}": ${r.trades} trade(s); ${r.decision}.` });
+                        setMessage({ intent: "success", text: `Wrote "${r.sheetName}": ${r.trades} trade(s); ${r.decision}.${r.lastRebalance === null ? " No rebalance date recorded (no trade, and no calendar review was due)." : ""}` });
                         await load(); // the rebalance log now has today's date
                       })}>Generate trade sheet</Button>
                       <Button disabled={!p.policy || !p.holdings || busy} onClick={() => act(async () => {

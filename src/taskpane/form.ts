@@ -5,7 +5,7 @@
  */
 import { RebalError } from "../core/errors";
 import { DEFAULT_POLICY, POLICY_KEYS, Policy, parsePolicy, policyToPairs } from "../core/policy";
-import { nameKey } from "../core/policyStore";
+import { validatePolicyName } from "../core/policyStore";
 
 export type PolicyKey = (typeof POLICY_KEYS)[number];
 export type FormValues = Record<PolicyKey, string>;
@@ -40,7 +40,7 @@ export function validateForm(values: FormValues): Validation {
   const rows = POLICY_KEYS.filter((k) => values[k].trim() !== "").map((k) => [k, values[k]]);
   try {
     if (values.name.trim() === "") throw new RebalError("policy: name is required");
-    nameKey(values.name);
+    validatePolicyName(values.name);
     const { policy } = parsePolicy(rows, "policy");
     return { policy, error: null };
   } catch (e) {

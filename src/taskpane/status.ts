@@ -7,10 +7,10 @@
  * date is nextRebalanceDate(last) and the calendar is due once today reaches it; with none (never
  * rebalanced, or a workbook from before the log), the next date is the first scheduled date on or
  * after today and the calendar is due (CHECK's blank last_rebalance). The trade sheet itself, like
- * REBAL.TRADES, treats the request as the scheduled date.
+ * REBAL.TRADES, treats the request as the scheduled date. A last date after today (a co-author in a
+ * timezone already on the next day) is taken as today, and the reason says so.
  */
 import { calendarDue, firstScheduledOnOrAfter, nextRebalanceDate, serialToISO, utcToSerial } from "../core/calendar";
-import { RebalError } from "../core/errors";
 import { Policy } from "../core/policy";
 import { planTrades } from "../core/trades";
 import type { Holdings } from "../workbook/inputs";
@@ -31,8 +31,10 @@ export function todaySerial(now: Date = new Date()): number {
 }
 
 export function policyStatus(policy: Policy, holdings: Holdings, cash: number, today: number, lastRebalance: number | null = null): PolicyStatus {
+  let note = "";
   if (lastRebalance !== null && lastRebalance > today) {
-    throw new RebalError(`the last rebalance date ${serialToISO(lastRebalance)} (rebalance log) is after today (${serialToISO(today)})`);
+    note = ` (the logged last rebalance ${serialToISO(lastRebalance)} is after today: taken as today)`;
+    lastRebalance = today;
   }
   const f = policy.frequency;
   const next = f === null ? null : lastRebalance !== null ? nextRebalanceDate(lastRebalance, f, policy.anchor) : firstScheduledOnOrAfter(today, f, policy.anchor);
@@ -48,6 +50,6 @@ export function policyStatus(policy: Policy, holdings: Holdings, cash: number, t
   }
   return {
     maxDrift, breached, nextDate: next === null ? null : serialToISO(next),
-    lastRebalance: lastRebalance === null ? null : serialToISO(lastRebalance), due: plan.decision.due, reason: plan.decision.reason,
+    lastRebalance: lastRebalance === null ? null : serialToISO(lastRebalance), due: plan.decision.due, reason: plan.decision.reason + note,
   };
 }

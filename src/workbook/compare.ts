@@ -3,7 +3,9 @@
  *
  * Reading (readComparison, one Excel.run, reads only): the price range — a typed address, table or
  * defined name (ranges.ts) with a header row, dates in its first column, one column per asset,
- * tickers in the header (core readPriceTable) — and each picked policy's stored block and bound
+ * tickers in the header (core readPriceTable; only its part up to the last row and column of the used
+ * range is loaded, so a whole-column name such as Prices!$A:$F reads its filled rows, not a million)
+ * — and each picked policy's stored block and bound
  * holdings (inputs.ts readInputs: the same reader as the trade sheet). Each policy's holdings
  * tickers are matched to the price header by name (core matchPolicies). At least two distinct
  * policies; `initial_value` as REBAL.BACKTEST's option (positive, at most 1e15). Every problem is a
@@ -14,6 +16,8 @@
  * deleted again): a NEW sheet "Compare YYYY-MM-DD" ("Compare YYYY-MM-DD (2)", ... when taken; never over existing cells):
  * - A1: title; stamp rows: price range address, policies, initial value, dates covered, time
  *   (ISO 8601, UTC), add-in version;
+ * - text that Excel would read as a formula (starting with = + - @, e.g. a policy "+Growth") goes
+ *   into cells formatted as Text ("@") before the values are written, so it stays text;
  * - the metric table: "Metric" then one column per policy; rows total_return, cagr, volatility,
  *   sharpe, sortino, max_drawdown, calmar, turnover, rebalances, costs, final_value (REBAL.BACKTEST's
  *   rows and values); percentages as 0.00%, ratios 0.00, money #,##0.00. An undefined value (NaN,
@@ -63,6 +67,28 @@ export function readInitialValue(text: string | number): number {
   return v;
 }
 
+/**
+ * The part of `range` that can hold values: from its top-left cell (the header stays its first
+ * row) to the worksheet's used range's last row and column (values only), loaded (address,
+ * values). A whole-column reference (a defined name for "Prices!$A:$F") would otherwise load about
+ * a million rows and exceed Excel's request limit; only the top-left and size are loaded first.
+ */
+async function usedPart(context: Excel.RequestContext, range: Excel.Range, where: string): Promise<Excel.Range> {
+  const sheet = range.worksheet;
+  const used = sheet.getUsedRangeOrNullObject(true);
+  range.load(["rowIndex", "columnIndex", "rowCount", "columnCount"]);
+  used.load(["rowIndex", "columnIndex", "rowCount", "columnCount"]);
+  await context.sync();
+  const rows = used.isNullObject ? 0 : Math.min(range.rowCount, used.rowIndex + used.rowCount - range.rowIndex);
+  const cols = used.isNullObject ? 0 : Math.min(range.columnCount, used.columnIndex + used.columnCount - range.columnIndex);
+  if (rows < 1 || cols < 1) throw new RebalError(`${where} is empty`);
+  const r0 = range.rowIndex + 1, c0 = range.columnIndex;
+  const part = sheet.getRange(`${columnLetter(c0)}${r0}:${columnLetter(c0 + cols - 1)}${r0 + rows - 1}`);
+  part.load(["address", "values"]);
+  await context.sync();
+  return part;
+}
+
 /** Reads the price range and the policies' inputs (one Excel.run, no writes). */
 export async function readComparison(priceRef: string, policyNames: string[], initialValue: number = DEFAULT_BACKTEST_OPTIONS.initialValue): Promise<ComparisonInputs> {
   if (policyNames.length < 2) throw new RebalError("pick at least two policies to compare");
@@ -74,9 +100,10 @@ export async function readComparison(priceRef: string, policyNames: string[], in
   }
   readInitialValue(initialValue);
   return runExcel(async (context) => {
-    const ref = await resolveReference(context, priceRef, "price range");
+    const ref = await resolveReference(context, priceRef, "price range", false);
     const where = `price range ${ref.range.address}`;
-    const table = readPriceTable(ref.range.values, where, addressOrigin(ref.range.address));
+    const cells = await usedPart(context, ref.range, where);
+    const table = readPriceTable(cells.values, where, addressOrigin(cells.address));
     const policies: ComparePolicy[] = [];
     for (const name of policyNames) {
       let inputs;
@@ -91,7 +118,7 @@ export async function readComparison(priceRef: string, policyNames: string[], in
     const runs = matchPolicies(table.tickers, policies);
     return {
       job: { dates: table.dates, prices: table.prices, tickers: table.tickers, runs, options: { initialValue } },
-      priceAddress: ref.range.address,
+      priceAddress: cells.address,
       priceLabel: ref.label,
       policyNames: policies.map((p) => p.name),
     };
@@ -135,6 +162,17 @@ const METRIC_FORMATS: Record<(typeof COMPARE_METRICS)[number], string> = {
   turnover: PCT, rebalances: "0", costs: MONEY, final_value: MONEY,
 };
 
+/** Excel's Text format: a value written into a cell so formatted stays text. */
+export const TEXT_FORMAT = "@";
+
+/**
+ * Text that Excel would read as a formula when written as a value (it starts with = + - or @,
+ * e.g. a policy named "+Growth") gets the Text format, which is applied before the values.
+ */
+function textFormat(v: Cell, format: string): string {
+  return typeof v === "string" && /^[=+\-@]/.test(v) ? TEXT_FORMAT : format;
+}
+
 /** The results sheet's cells, formats and chart ranges (pure). */
 export function layoutComparison(result: CompareResult, stamp: ComparisonStamp): ComparisonLayout {
   const P = result.runs.length;
@@ -145,7 +183,7 @@ export function layoutComparison(result: CompareResult, stamp: ComparisonStamp):
   const topFormats: string[][] = [];
   const push = (cells: Cell[], formats: string[] = []) => {
     top.push(Array.from({ length: width }, (_, j) => (j < cells.length ? cells[j] : "")));
-    topFormats.push(Array.from({ length: width }, (_, j) => formats[j] || "General"));
+    topFormats.push(Array.from({ length: width }, (_, j) => textFormat(top[top.length - 1][j], formats[j] || "General")));
   };
   const names = result.runs.map((r) => r.name);
   push(["Rebal policy comparison"]);
@@ -189,8 +227,9 @@ export function layoutComparison(result: CompareResult, stamp: ComparisonStamp):
   group[1 + P] = "Drawdown";
   data.push(group);
   dataFormats.push(Array(dw).fill("General"));
-  data.push(["Date", ...names, ...names]);
-  dataFormats.push(Array(dw).fill("General"));
+  const header: Cell[] = ["Date", ...names, ...names];
+  data.push(header);
+  dataFormats.push(header.map((v) => textFormat(v, "General")));
   const rowFormat = [DATE, ...Array(P).fill(MONEY), ...Array(P).fill(PCT)];
   for (let t = 0; t < T; t++) {
     const row: Cell[] = new Array(dw);
@@ -205,15 +244,15 @@ export function layoutComparison(result: CompareResult, stamp: ComparisonStamp):
   for (const block of [top, data]) {
     for (const row of block) for (const v of row) if (typeof v === "number" && !Number.isFinite(v)) throw new RebalError(`internal error: a non-finite number (${fmt(v)}) in the comparison`);
   }
-  const header = dataRow + 2; // 1-based sheet row of the data block's header
-  const last = header + T;
+  const headerRow = dataRow + 2; // 1-based sheet row of the data block's header
+  const last = headerRow + T;
   const col = columnLetter;
   const chartCol = Math.max(width, dw) + 1;
   return {
     top, topFormats, boldRows, metricsRow, data, dataFormats, dataRow,
-    equitySource: `${col(1)}${header}:${col(P)}${last}`,
-    drawdownSource: `${col(1 + P)}${header}:${col(2 * P)}${last}`,
-    dateSource: `A${header + 1}:A${last}`,
+    equitySource: `${col(1)}${headerRow}:${col(P)}${last}`,
+    drawdownSource: `${col(1 + P)}${headerRow}:${col(2 * P)}${last}`,
+    dateSource: `A${headerRow + 1}:A${last}`,
     equityPosition: [`${col(chartCol)}1`, `${col(chartCol + 8)}18`],
     drawdownPosition: [`${col(chartCol)}20`, `${col(chartCol + 8)}37`],
   };
@@ -254,8 +293,8 @@ export function writeComparison(
     try {
       const topW = layout.top[0].length;
       const topRange = sheet.getRange(`A1:${columnLetter(topW - 1)}${layout.top.length}`);
+      topRange.numberFormat = layout.topFormats; // first: a Text cell keeps "+Growth" as text
       topRange.values = layout.top;
-      topRange.numberFormat = layout.topFormats;
       for (const r of layout.boldRows) sheet.getRange(`A${r + 1}:${columnLetter(topW - 1)}${r + 1}`).format.font.bold = true;
       const dw = layout.data[0].length;
       const rows = layout.data.length;

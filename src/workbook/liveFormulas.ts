@@ -2,8 +2,10 @@
  * "Insert live formulas": three columns of REBAL formulas written next to a policy's bound holdings,
  * for analysts who prefer formulas to generated sheets. They recalculate with the workbook.
  *
- * Layout: the three empty columns immediately to the right of the holdings range or table, on the
- * holdings' sheet, over the holdings' rows: a header row (Weight, Drift, Trade) level with the
+ * Layout: the three empty columns immediately to the right of the holdings range (for an Excel table:
+ * after one blank gap column, which must be empty too, since a table absorbs an adjacent column as
+ * it auto-expands and a spilled formula inside a table shows #SPILL!), on the holdings' sheet, over
+ * the holdings' rows: a header row (Weight, Drift, Trade) level with the
  * holdings header, then ONE dynamic-array formula per column in the first data row, spilling down
  * one value per holding (per-row formulas would solve the whole book once per row):
  *   Drift  =REBAL.DRIFT(quantity*price, target[, CHOOSE({1,2},"cash",<cash cell>)])
@@ -22,7 +24,9 @@
  * It NEVER overwrites anything: when any target cell holds a value or a formula (or a spilled
  * value), nothing is written and the RebalError names the occupied cells. Holdings with per-asset
  * columns (lot, restricted, min_weight, max_weight) are refused too: REBAL.TRADES does not read
- * them, so its trades would differ from the trade sheet's. One Excel.run: reads (3 syncs), then
+ * them, so its trades would differ from the trade sheet's; so are holdings with a blank row (the trade
+ * sheet skips it, but REBAL.TRADES / REBAL.DRIFT reject blank cells: the formulas would show
+ * #VALUE!), naming the row. One Excel.run: reads (3 syncs), then
  * every write, then one sync.
  */
 import { RebalError } from "../core/errors";
@@ -68,6 +72,8 @@ export interface LiveFormulaLayout {
   sheet: string;
   /** Target block (header row + data rows, 3 columns), e.g. "F2:H5". */
   target: string;
+  /** The cells that must be empty: the target block, plus the gap column before it for a table ("F2:I5"). */
+  checked: string;
   /** The header cells and the first data row's cells. */
   headerAddress: string;
   formulaAddress: string;
@@ -92,9 +98,18 @@ export function layoutLiveFormulas(inputs: PolicyInputs, policyName: string): Li
         `so live Trade formulas would differ from the trade sheet: use Generate trade sheet, or =REBAL.TRADESHEET(${inputs.holdingsBinding.replace(/^=/, "")}, cash, ${policyDefinedName(policyName)})`,
     );
   }
-  if (rect.c1 + 3 > MAX_COLUMN) throw new RebalError(`${where}: there are no 3 columns to its right`);
-  const n = rect.r1 - rect.r0; // data rows
+  const blankCell = (v: unknown) => v === null || v === undefined || (typeof v === "string" && v.trim() === "");
+  const blankRow = inputs.holdingsValues.findIndex((row, i) => i > 0 && row.every(blankCell));
+  if (blankRow > 0) {
+    throw new RebalError(
+      `policy "${policyName}": holdings row ${rect.r0 + blankRow + 1} (${sheet}) is blank; REBAL.TRADES and REBAL.DRIFT reject blank cells, ` +
+        `so the live formulas would show #VALUE!: delete the blank row, or use Generate trade sheet`,
+    );
+  }
   const table = /^=?([A-Za-z_\\][A-Za-z0-9_.]*)\[#All\]$/i.exec(inputs.holdingsBinding.trim());
+  const gap = table ? 1 : 0;
+  if (rect.c1 + gap + 3 > MAX_COLUMN) throw new RebalError(`${where}: there are no ${gap + 3} columns to its right`);
+  const n = rect.r1 - rect.r0; // data rows
   const ref = (col: string) => {
     const j = cols[col];
     if (table) return `${table[1]}[${structuredColumn(String(header[j]))}]`;
@@ -110,7 +125,7 @@ export function layoutLiveFormulas(inputs: PolicyInputs, policyName: string): Li
     if (cash.toLowerCase().startsWith(prefix.toLowerCase())) cash = cash.slice(prefix.length);
   }
   const policy = policyDefinedName(policyName);
-  const c = rect.c1 + 1;
+  const c = rect.c1 + 1 + gap;
   const first = rect.r0 + 1;
   const drift = `=REBAL.DRIFT(${q}*${p},${t}${cash === null ? "" : `,CHOOSE({1,2},"cash",${cash})`})`;
   const weight = `=${t}+${a1(first, c + 1)}#`;
@@ -119,6 +134,7 @@ export function layoutLiveFormulas(inputs: PolicyInputs, policyName: string): Li
   return {
     sheet,
     target: rectA1({ r0: rect.r0, c0: c, r1: rect.r1, c1: c + 2 }),
+    checked: rectA1({ r0: rect.r0, c0: rect.c1 + 1, r1: rect.r1, c1: c + 2 }),
     headerAddress: rectA1({ r0: rect.r0, c0: c, r1: rect.r0, c1: c + 2 }),
     formulaAddress: rectA1({ r0: first, c0: c, r1: first, c1: c + 2 }),
     dataAddress: rectA1({ r0: first, c0: c, r1: rect.r1, c1: c + 2 }),
@@ -153,15 +169,16 @@ export function insertLiveFormulas(policyName: string): Promise<LiveFormulaResul
     const inputs = await readInputs(context, policyName);
     const layout = layoutLiveFormulas(inputs, policyName);
     const sheet = context.workbook.worksheets.getItem(layout.sheet);
-    const target = sheet.getRange(layout.target);
+    const target = sheet.getRange(layout.checked);
     target.load(["values", "formulas"]);
     await context.sync();
-    const t = splitSheetAddress(`x!${layout.target}`).rect;
+    const t = splitSheetAddress(`x!${layout.checked}`).rect;
     const busy = occupiedCells(target.values, target.formulas, t.r0, t.c0);
     const address = `${quoteSheetName(layout.sheet)}!${layout.target}`;
     if (busy.length) {
+      const checked = `${quoteSheetName(layout.sheet)}!${layout.checked}`;
       const list = busy.length > 6 ? `${busy.slice(0, 6).join(", ")} and ${busy.length - 6} more` : busy.join(", ");
-      throw new RebalError(`${address} is not empty (${list} ${busy.length === 1 ? "holds" : "hold"} data): nothing was written. Clear ${busy.length === 1 ? "that cell" : "those cells"} or move the holdings, then try again.`);
+      throw new RebalError(`${checked} is not empty (${list} ${busy.length === 1 ? "holds" : "hold"} data): nothing was written. Clear ${busy.length === 1 ? "that cell" : "those cells"} or move the holdings, then try again.`);
     }
     // writes: all queued, one sync
     const head = sheet.getRange(layout.headerAddress);

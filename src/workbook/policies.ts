@@ -5,23 +5,30 @@
  * - Reads the sheet "Rebal Policies" from A1 (columns A:F: the blocks in A:B, the optional rebalance
  *   log in D:F) and the workbook's defined names; the list is what core's readStoredPolicies reads,
  *   with each policy's last rebalance date. A block that does not parse (a hand edit gone wrong) is
- *   listed with its error and kept verbatim, so the other policies stay usable; a log that does not
- *   parse is reported (logError) and left as it is.
- * - Writes only columns A:B of the policy sheet (created when missing), its rebalance log (D:F: a
- *   rename renames the policy's log row, a delete removes it; writeRebalanceRecord adds or updates a
- *   row when a trade sheet is generated, refusing to write over D:F cells that are not the log) and
+ *   listed with its error and kept verbatim, so the other policies stay usable; problems in the log
+ *   are warnings (logWarnings, naming the cells) that block nothing, and are left as they are.
+ * - Writes only columns A:B of the policy sheet (created when missing), its rebalance log (D:F) and
  *   the defined names REBAL_POLICY_<Name>, REBAL_BIND_<Name>_HOLDINGS and REBAL_BIND_<Name>_CASH.
- *   Never any other sheet.
+ *   Never any other sheet. Log writes touch only the rows of the policy concerned (co-authors may
+ *   be updating other rows): a rename rewrites its rows' name cells, a delete clears its rows,
+ *   a new policy name (create or rename) clears orphan rows already naming it,
+ *   recordRebalanceDate re-reads the log and writes that policy's one row (appended after the last
+ *   used log row when it has none, clearing any duplicate rows of the same policy). It never writes a
+ *   row for a name that is not a policy on the sheet, nor over D:F cells that are not the log. Name
+ *   cells are formatted as text ("@") before they are written.
  * - A save rewrites the block in place when its size is unchanged; otherwise the blocks from the
  *   edited one on are rewritten and every policy name is re-pointed at its block.
  * - Two policies whose names map to one defined name (case-insensitive) are refused.
- * Each operation is one Excel.run: reads first, then every write, then one final sync.
+ * Each operation is one Excel.run: reads first, then every write, then one final sync
+ * (recordRebalanceDate runs inside its caller's run and leaves the sync to it).
  */
 import { RebalError } from "../core/errors";
 import { Policy } from "../core/policy";
+import { serialDay } from "../core/calendar";
 import {
-  POLICY_SHEET, REBALANCE_LOG_FIRST, REBALANCE_LOG_LAST, RebalanceRecord, blockWhere, cashBindingName, hasRebalanceLogHeader, holdingsBindingName, nameKey,
-  policyBlock, policyDefinedName, readPolicyBlock, readPolicySheet, readRebalanceLog, rebalanceLogCells, rebalanceLogExtent, recordRebalance, splitPolicyBlocks,
+  POLICY_SHEET, REBALANCE_LOG_FIRST, REBALANCE_LOG_HEADER, REBALANCE_LOG_LAST, RebalanceLogScan, blockWhere, cashBindingName, hasRebalanceLogHeader,
+  holdingsBindingName, nameKey, policyBlock, policyDefinedName, readPolicyBlock, readPolicySheet, rebalanceLogExtent, rebalanceLogRows, scanRebalanceLog,
+  splitPolicyBlocks,
 } from "../core/policyStore";
 import { runExcel } from "./excel";
 import { resolveReference } from "./ranges";
@@ -51,10 +58,10 @@ export interface StoredPolicy {
 
 export interface PolicyList {
   policies: StoredPolicy[];
-  /** readPolicySheet's error for the whole sheet (a broken block, two policies with one name, a broken log), or null. */
+  /** readPolicySheet's error for the whole sheet (a broken block, two policies with one name), or null. */
   sheetError: string | null;
-  /** The rebalance log's error, or null: when set, no policy's last rebalance date is known. */
-  logError: string | null;
+  /** The rebalance log's problems, each naming its cell (rows it names are skipped); never blocking. */
+  logWarnings: string[];
 }
 
 export interface PolicyDraft {
@@ -139,14 +146,9 @@ const sheetRef = `'${POLICY_SHEET}'`;
 const blockFormula = (start: number, count: number) => `=${sheetRef}!$A$${start + 1}:$B$${start + count}`;
 const stripEq = (f: string | undefined) => (f === undefined ? null : f.replace(/^=/, ""));
 
-/** The rebalance log's records, or its error (names: the blocks' names, parsed or not). */
-function readLog(read: SheetRead, blocks: Block[]): { records: RebalanceRecord[]; error: string | null } {
-  try {
-    return { records: readRebalanceLog(read.cells, blocks.map((b) => b.name).filter((n) => n !== "")), error: null };
-  } catch (e) {
-    return { records: [], error: (e as Error).message };
-  }
-}
+/** The rebalance log read leniently (names: the blocks' names, parsed or not). */
+const readLog = (read: SheetRead, blocks: Block[]): RebalanceLogScan =>
+  scanRebalanceLog(read.cells, blocks.map((b) => b.name).filter((n) => n !== ""));
 
 function toList(read: SheetRead): PolicyList {
   const blocks = splitBlocks(read.cells);
@@ -174,7 +176,7 @@ function toList(read: SheetRead): PolicyList {
       lastRebalance: key ? log.records.find((r) => safeKey(r.policy) === key)?.lastRebalance ?? null : null,
     };
   });
-  return { policies, sheetError, logError: log.error };
+  return { policies, sheetError, logWarnings: log.warnings };
 }
 
 /** Lists the stored policies (one Excel.run, reads only). */
@@ -220,37 +222,53 @@ function writeBlocks(
   }
 }
 
-/**
- * Rewrites the rebalance log (D1:F<n>) with `records`, clearing rows the old log used beyond them.
- * Dates get a yyyy-mm-dd number format. Refuses (a RebalError, nothing queued) when D:F hold
- * something that is not the log.
- */
-function writeLog(sheet: Excel.Worksheet, read: SheetRead, records: RebalanceRecord[]): void {
+/** Refuses (a RebalError) when D:F of the policy sheet hold something that is not the log. */
+function checkLogColumns(read: SheetRead): void {
   const extent = rebalanceLogExtent(read.cells);
   if (!hasRebalanceLogHeader(read.cells) && extent > 0) {
     const r = read.cells.findIndex((row) => row.slice(3, 6).some((v) => !blank(v)));
     throw new RebalError(`${POLICY_SHEET} ${REBALANCE_LOG_FIRST}${r + 1}:${REBALANCE_LOG_LAST}${extent} hold other data: the rebalance log (docs/policy-format.md) needs columns ${REBALANCE_LOG_FIRST}:${REBALANCE_LOG_LAST}; move it elsewhere`);
   }
-  const cells: Cell[][] = rebalanceLogCells(records);
-  const rows = Math.max(cells.length, extent);
-  while (cells.length < rows) cells.push(["", "", ""]);
-  sheet.getRange(`${REBALANCE_LOG_FIRST}1:${REBALANCE_LOG_LAST}${rows}`).values = cells;
-  if (records.length) sheet.getRange(`E2:E${records.length + 1}`).numberFormat = records.map(() => ["yyyy-mm-dd"]);
-  sheet.getRange(`${REBALANCE_LOG_FIRST}1:${REBALANCE_LOG_LAST}1`).format.font.bold = true;
+}
+
+/** Queues one log row's cells (the name cell as text first, so a name is never read as a formula). */
+function writeLogRow(sheet: Excel.Worksheet, row: number, cells: Cell[], formats: string[]): void {
+  const range = sheet.getRange(`${REBALANCE_LOG_FIRST}${row}:${REBALANCE_LOG_LAST}${row}`);
+  range.numberFormat = [formats];
+  range.values = [cells];
 }
 
 /**
- * Queues the rebalance log's update for policy `name` (a trade sheet `tradeSheet` generated on the
- * Excel serial date `serial`) inside a batch, after readStore. A log that does not parse, or D:F
- * cells that are not the log, are a RebalError and nothing is queued.
+ * Where the rebalance log stands for policy `name` (its block on the sheet): refuses a name that is
+ * no policy on the sheet (the log never gets an orphan row) and D:F cells that are not the log.
  */
-export function writeRebalanceRecord(read: SheetRead, name: string, serial: number, tradeSheet: string): void {
+export function checkRebalanceRecord(read: SheetRead, name: string): { policy: string; rows: number[] } {
   if (!read.sheet) throw new RebalError(`there is no ${POLICY_SHEET} sheet`);
-  const blocks = splitBlocks(read.cells);
-  const log = readLog(read, blocks);
-  if (log.error) throw new RebalError(`cannot record the rebalance date: ${log.error}`);
-  const block = blocks.find((b) => safeKey(b.name) === safeKey(name));
-  writeLog(read.sheet, read, recordRebalance(log.records, block ? block.name : name, serial, tradeSheet));
+  const block = splitBlocks(read.cells).find((b) => safeKey(b.name) !== null && safeKey(b.name) === safeKey(name));
+  if (!block) throw new RebalError(`cannot record the rebalance date: policy "${name}" is no longer in ${POLICY_SHEET} (changed by someone else?)`);
+  checkLogColumns(read);
+  return { policy: block.name, rows: rebalanceLogRows(read.cells, block.name) };
+}
+
+/**
+ * Records that policy `name` got trade sheet `tradeSheet` on the Excel serial date `serial`: reads
+ * the policy sheet afresh (readStore) and queues writes to that policy's log row only (its first
+ * row, or a new row after the last used log row; the header too when there is no log yet), clearing
+ * any later duplicate rows of the same policy. The caller syncs. Refuses (nothing queued) a name
+ * that is no policy on the sheet and D:F cells that are not the log.
+ */
+export async function recordRebalanceDate(context: Excel.RequestContext, name: string, serial: number, tradeSheet: string): Promise<void> {
+  const day = serialDay(serial, "last_rebalance");
+  const read = await readStore(context);
+  const { policy, rows } = checkRebalanceRecord(read, name);
+  const sheet = read.sheet!;
+  if (!hasRebalanceLogHeader(read.cells)) {
+    writeLogRow(sheet, 1, [...REBALANCE_LOG_HEADER], ["@", "@", "@"]);
+    sheet.getRange(`${REBALANCE_LOG_FIRST}1:${REBALANCE_LOG_LAST}1`).format.font.bold = true;
+  }
+  const row = rows.length ? rows[0] : Math.max(2, rebalanceLogExtent(read.cells) + 1);
+  writeLogRow(sheet, row, [policy, day, tradeSheet], ["@", "yyyy-mm-dd", "@"]);
+  for (const r of rows.slice(1)) sheet.getRange(`${REBALANCE_LOG_FIRST}${r}:${REBALANCE_LOG_LAST}${r}`).clear("Contents");
 }
 
 function setBinding(context: Excel.RequestContext, read: SheetRead, name: string, formula: string | null, comment: string): void {
@@ -304,11 +322,16 @@ export function savePolicy(draft: PolicyDraft, original: string | null): Promise
       deleteName(context, read, cashBindingName(oldName));
     }
     writeBlocks(context, sheet, read, next, from);
+    if (read.sheet && (oldName === null || safeKey(oldName) !== key)) {
+      // log rows already naming the new name were orphans (no other policy has it): they must not date it
+      for (const r of rebalanceLogRows(read.cells, policy.name)) sheet.getRange(`${REBALANCE_LOG_FIRST}${r}:${REBALANCE_LOG_LAST}${r}`).clear("Contents");
+    }
     if (oldName !== null && oldName !== policy.name && read.sheet) {
-      // the log row follows its policy (a broken log is left as it is: listPolicies reports it)
-      const log = readLog(read, blocks);
-      if (!log.error && log.records.some((r) => safeKey(r.policy) === safeKey(oldName))) {
-        writeLog(read.sheet, read, log.records.map((r) => (safeKey(r.policy) === safeKey(oldName) ? { ...r, policy: policy.name } : r)));
+      // the policy's log rows follow it (only their name cells; other rows are left as they are)
+      for (const r of rebalanceLogRows(read.cells, oldName)) {
+        const cell = sheet.getRange(`${REBALANCE_LOG_FIRST}${r}`);
+        cell.numberFormat = [["@"]];
+        cell.values = [[policy.name]];
       }
     }
     setBinding(context, read, holdingsBindingName(policy.name), holdings?.formula ?? null, `Rebal holdings of "${policy.name}"`);
@@ -331,9 +354,10 @@ export function deletePolicy(name: string): Promise<PolicyList> {
       deleteName(context, read, holdingsBindingName(blocks[at].name));
       deleteName(context, read, cashBindingName(blocks[at].name));
     }
-    const log = readLog(read, blocks);
-    const logged = (r: RebalanceRecord) => blocks[at].name !== "" && safeKey(r.policy) === safeKey(blocks[at].name);
-    if (!log.error && log.records.some(logged)) writeLog(read.sheet, read, log.records.filter((r) => !logged(r)));
+    // its log rows are cleared (only those: other rows stay where they are; blank log rows are skipped)
+    if (blocks[at].name !== "" && !blocks.some((b, i) => i !== at && safeKey(b.name) === safeKey(blocks[at].name))) {
+      for (const r of rebalanceLogRows(read.cells, blocks[at].name)) read.sheet.getRange(`${REBALANCE_LOG_FIRST}${r}:${REBALANCE_LOG_LAST}${r}`).clear("Contents");
+    }
     writeBlocks(context, read.sheet, read, next, blocks[at].start);
     await context.sync();
     return toList(await readStore(context));

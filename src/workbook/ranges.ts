@@ -49,7 +49,7 @@ export function parseReference(text: string): ParsedRef {
 }
 
 export interface ResolvedRef {
-  /** The range (loaded: address, values, rowCount, columnCount). */
+  /** The range (loaded: address, values unless not asked for, rowCount, columnCount). */
   range: Excel.Range;
   /** What a binding name should store, with "=". */
   formula: string;
@@ -59,9 +59,11 @@ export interface ResolvedRef {
 
 /**
  * Resolves a reference inside a batch (2 syncs at most). `what` names it in messages
- * ("holdings", "cash cell").
+ * ("holdings", "cash cell"). `loadValues` false: the range's values are not loaded (only address,
+ * rowCount, columnCount) - for a caller that trims a possibly huge range first (compare.ts).
  */
-export async function resolveReference(context: Excel.RequestContext, text: string, what: string): Promise<ResolvedRef> {
+export async function resolveReference(context: Excel.RequestContext, text: string, what: string, loadValues = true): Promise<ResolvedRef> {
+  const props = loadValues ? ["address", "values", "rowCount", "columnCount"] : ["address", "rowCount", "columnCount"];
   let ref: ParsedRef;
   try {
     ref = parseReference(text);
@@ -75,7 +77,7 @@ export async function resolveReference(context: Excel.RequestContext, text: stri
     await context.sync();
     if (sheet.isNullObject) throw new RebalError(`${what}: there is no sheet "${ref.sheet}"`);
     const range = sheet.getRange(ref.address);
-    range.load(["address", "values", "rowCount", "columnCount"]);
+    range.load(props);
     await context.sync();
     return { range, formula: "=" + absoluteAddress(`${quoteSheetName(sheet.name)}!${ref.address}`), label: range.address };
   }
@@ -87,13 +89,13 @@ export async function resolveReference(context: Excel.RequestContext, text: stri
   await context.sync();
   if (!table.isNullObject) {
     const range = table.getRange();
-    range.load(["address", "values", "rowCount", "columnCount"]);
+    range.load(props);
     await context.sync();
     return { range, formula: `=${table.name}[#All]`, label: `${table.name} (table, ${range.address})` };
   }
   if (item && !item.isNullObject) {
     const range = item.getRangeOrNullObject();
-    range.load(["address", "values", "rowCount", "columnCount"]);
+    range.load(props);
     await context.sync();
     if (range.isNullObject) throw new RebalError(`${what}: the name ${item.name} refers to ${item.formula}, not to cells`);
     return { range, formula: item.formula, label: `${item.name} (${range.address})` };

@@ -1,7 +1,7 @@
 /**
  * The trade sheet (product.md, "Trade sheets"): the trades a policy prescribes now, written by the
  * pane on a NEW sheet "Trades YYYY-MM-DD" ("Trades YYYY-MM-DD (2)", ... when taken), never over
- * existing cells, in one Excel.run (reads, then every write, then one sync).
+ * existing cells, in one Excel.run (reads, then the sheet's writes and sync, then the log's).
  *
  * Layout (A1 down): a title; the stamp — policy name, time (ISO 8601, UTC), add-in version,
  * SHA-256 of the inputs (hash.ts), holdings and cash addresses, the policy's decision; then one row
@@ -11,18 +11,28 @@
  * estimated costs, turnover (min(buys, sells) / total value, conventions.md). Columns N:P hold
  * the chart's data (asset, drift before, drift after); the chart is a clustered column chart.
  * Trades are planned exactly as REBAL.TRADESHEET plans them (no calendar dates: generating the sheet
- * is the rebalance request). The same batch records the day (local calendar date of `now`, an Excel
- * serial) and the sheet's name in the policy sheet's rebalance log (docs/policy-format.md), which
- * the pane's status uses as the last rebalance date. Bad input (see inputs.ts), or a rebalance log
- * that cannot be written, is a RebalError and nothing is written.
+ * is the rebalance request).
+ *
+ * Writes, in order (Office.js batches are not atomic): (1) the new sheet, synced; if that fails the
+ * new sheet is deleted again (best effort, through its own proxy) and nothing is logged; (2) only then, in a second sync,
+ * the day (local calendar date of `now`, an Excel serial) and the sheet's name in the policy sheet's
+ * rebalance log (docs/policy-format.md: re-read, only this policy's row written), which the pane's
+ * status uses as the last rebalance date. The date is recorded only when a rebalance or a scheduled
+ * review happened: at least one trade, or the policy's calendar was due at `now` (calendarDue with
+ * the logged date, as REBAL.CHECK; for a hybrid policy a due review without a breach consumes the
+ * review, as the backtester does). Bad input (see inputs.ts), or a log that cannot be written (D:F
+ * holding other data, the policy gone), is a RebalError and nothing is written; a log failure after
+ * the sheet was written is a RebalError saying the sheet was written but the date was not recorded.
  */
-import { utcToSerial } from "../core/calendar";
+import { calendarDue, utcToSerial } from "../core/calendar";
+import { Policy } from "../core/policy";
+import { nameKey, scanRebalanceLog } from "../core/policyStore";
 import { RebalError } from "../core/errors";
 import { TradePlan, describeReason, planTrades } from "../core/trades";
-import { ADDIN_VERSION, runExcel } from "./excel";
+import { ADDIN_VERSION, errorMessage, runExcel } from "./excel";
 import { canonicalInputs, sha256Hex } from "./hash";
 import { PolicyInputs, readInputs } from "./inputs";
-import { readStore, writeRebalanceRecord } from "./policies";
+import { checkRebalanceRecord, readStore, recordRebalanceDate } from "./policies";
 
 export type Cell = string | number | boolean;
 
@@ -142,11 +152,12 @@ export interface TradeSheetResult {
   decision: string;
   hash: string;
   totals: TradeSheetLayout["totals"];
-  /** The date recorded in the rebalance log (Excel serial). */
-  lastRebalance: number;
+  /** The date recorded in the rebalance log (Excel serial), or null when none was recorded (no trade
+   * and the policy's calendar was not due: no rebalance happened). */
+  lastRebalance: number | null;
 }
 
-/** Generates the trade sheet of a stored policy (one Excel.run). */
+/** Generates the trade sheet of a stored policy (one Excel.run; the sheet and the log in separate syncs). */
 export function writeTradeSheet(policyName: string, now: Date = new Date()): Promise<TradeSheetResult> {
   return runExcel(async (context) => {
     const sheets = context.workbook.worksheets;
@@ -161,26 +172,57 @@ export function writeTradeSheet(policyName: string, now: Date = new Date()): Pro
     const sheetName = uniqueSheetName(now, sheets.items.map((s) => s.name));
     const store = await readStore(context);
     const day = utcToSerial(now.getFullYear(), now.getMonth(), now.getDate());
-    // writes: all queued, one sync (the log first: it throws before queuing anything when it cannot be written)
-    writeRebalanceRecord(store, inputs.policy.name, day, sheetName);
-    const sheet = sheets.add(sheetName);
-    const all = sheet.getRange(`A1:${colName(WIDTH - 1)}${layout.values.length}`);
-    all.values = layout.values;
-    all.numberFormat = layout.formats;
-    for (const r of layout.boldRows) sheet.getRange(`A${r + 1}:${colName(WIDTH - 1)}${r + 1}`).format.font.bold = true;
-    const chart = sheet.charts.add("ColumnClustered", sheet.getRange(layout.chartSource), "Columns");
-    chart.title.text = `Drift before and after: ${inputs.policy.name}`;
-    chart.setPosition(`${colName(CHART_COL)}${HEADER_ROW + holdings.assets.length + 4}`, `${colName(WIDTH - 1 + 4)}${HEADER_ROW + holdings.assets.length + 20}`);
-    all.format.autofitColumns();
-    sheet.activate();
-    await context.sync();
-    return {
-      sheetName,
-      trades: Array.from(plan.trades).filter((x) => x !== 0).length,
-      decision: plan.decision.reason,
-      hash,
-      totals: layout.totals,
-      lastRebalance: day,
-    };
+    const { policy: logged } = checkRebalanceRecord(store, inputs.policy.name); // throws before anything is written
+    const trades = Array.from(plan.trades).filter((x) => x !== 0).length;
+    const record = trades > 0 || calendarWasDue(inputs.policy, store.cells, day);
+    // 1. the sheet, synced on its own
+    let sheet: Excel.Worksheet | null = null;
+    try {
+      sheet = sheets.add(sheetName);
+      const all = sheet.getRange(`A1:${colName(WIDTH - 1)}${layout.values.length}`);
+      all.values = layout.values;
+      all.numberFormat = layout.formats;
+      for (const r of layout.boldRows) sheet.getRange(`A${r + 1}:${colName(WIDTH - 1)}${r + 1}`).format.font.bold = true;
+      const chart = sheet.charts.add("ColumnClustered", sheet.getRange(layout.chartSource), "Columns");
+      chart.title.text = `Drift before and after: ${inputs.policy.name}`;
+      chart.setPosition(`${colName(CHART_COL)}${HEADER_ROW + holdings.assets.length + 4}`, `${colName(WIDTH - 1 + 4)}${HEADER_ROW + holdings.assets.length + 20}`);
+      all.format.autofitColumns();
+      sheet.activate();
+      await context.sync();
+    } catch (e) {
+      if (sheet) await deleteHalfWritten(context, sheet);
+      throw new RebalError(`could not write the trade sheet "${sheetName}" (nothing was recorded in the rebalance log): ${errorMessage(e)}`);
+    }
+    // 2. the rebalance log, re-read and written only once the sheet exists
+    if (record) {
+      try {
+        await recordRebalanceDate(context, logged, day, sheetName);
+        await context.sync();
+      } catch (e) {
+        throw new RebalError(`the trade sheet "${sheetName}" was written, but its date could not be recorded in the rebalance log: ${errorMessage(e)}`);
+      }
+    }
+    return { sheetName, trades, decision: plan.decision.reason, hash, totals: layout.totals, lastRebalance: record ? day : null };
   });
+}
+
+/**
+ * Deletes a trade sheet whose write failed, through the proxy sheets.add returned (best effort: when
+ * the add itself failed, e.g. a co-author took the name, this fails too and deletes nobody's sheet).
+ */
+async function deleteHalfWritten(context: Excel.RequestContext, sheet: Excel.Worksheet): Promise<void> {
+  try {
+    sheet.delete();
+    await context.sync();
+  } catch {
+    // the original error is the one to report
+  }
+}
+
+/** True when the policy's calendar part was due on `day`, with its logged last rebalance date. */
+function calendarWasDue(policy: Policy, cells: unknown[][], day: number): boolean {
+  if (policy.frequency === null) return false;
+  const rec = scanRebalanceLog(cells).records.find((r) => nameKey(r.policy).toLowerCase() === nameKey(policy.name).toLowerCase());
+  const last = rec ? Math.min(rec.lastRebalance, day) : null;
+  return calendarDue(day, last, policy.frequency, policy.anchor);
 }

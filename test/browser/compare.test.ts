@@ -7,7 +7,8 @@
  * Run, then checks the workbook: the new sheet's metrics equal core runBacktest + backtestSummary in
  * Node on the same inputs (to 1e-9), its two line charts, and that nothing else changed. Then a long
  * run in the Web Worker: progress is shown, the pane answers clicks and evaluations meanwhile, Cancel
- * stops it and nothing is written. Screenshots go to docs/screenshots/compare-*.png.
+ * stops it and nothing is written (the worker's final reply is withheld from the pane by a test-only
+ * wrapper of Worker, so Cancel never races the end of the run). Screenshots go to docs/screenshots/compare-*.png.
  */
 import { existsSync, readFileSync } from "fs";
 import path from "path";
@@ -79,6 +80,17 @@ async function initialWorkbook(): Promise<FakeState> {
   }
   f.state.log = [];
   return f.snapshot();
+}
+
+/** The cancel test's hold on the pane's workers (installed in the page; see that test). */
+interface CompareHook {
+  held: unknown[];
+  progress: number;
+  terminated: number;
+  cancelOnProgress: boolean;
+  cancelledAt: number | null;
+  handler: Worker["onmessage"];
+  native: typeof Worker;
 }
 
 let h: Harness;
@@ -210,40 +222,110 @@ describe("Compare policies, end to end", () => {
 
   test("a long run: progress in the pane, which stays responsive; Cancel stops it and writes nothing", async () => {
     const page = h.page;
-    for (const p of FX.policies) await checkbox(p.name).uncheck();
-    for (const n of LONG_POLICIES) await checkbox(n).check();
-    await page.getByLabel("Price range", { exact: true }).fill(`Long!A1:Z${LONG_T + 1}`);
-    const before = await snapshot();
-    await page.getByRole("button", { name: "Run comparison" }).click();
-    const bar = page.getByRole("progressbar", { name: "Comparison progress" });
-    // the worker reports progress (every 256 rows of a policy)
-    await page.waitForFunction(() => {
-      const el = document.querySelector('[role="progressbar"][aria-valuenow]');
-      return el !== null && Number(el.getAttribute("aria-valuenow")) > 0;
-    }, null, { timeout: 30_000 });
-    const first = Number(await bar.getAttribute("aria-valuenow"));
-    await page.getByText(/^Policy [1-4] of 4 \(Daily/).waitFor();
-    await page.screenshot({ path: path.join(SHOTS, "compare-progress.png"), animations: "disabled" });
-    // the UI thread is free: evaluations return, another view can be opened and closed again
-    expect(await page.evaluate(() => document.title)).toBe("Rebal");
-    await page.getByRole("tab", { name: "Policies", exact: true }).click();
-    await page.getByRole("button", { name: "New policy" }).waitFor();
-    await page.getByRole("tab", { name: "Compare policies" }).click();
-    await bar.waitFor();
-    await page.waitForFunction((f) => Number(document.querySelector('[role="progressbar"]')?.getAttribute("aria-valuenow")) > f, first, { timeout: 30_000 });
-    const later = Number(await bar.getAttribute("aria-valuenow"));
-    expect(later).toBeLessThan(1); // still running when cancelled
-    await page.getByRole("button", { name: "Cancel" }).click();
-    await page.getByText("Comparison cancelled: nothing was written.").waitFor();
-    expect(await bar.count()).toBe(0);
-    expect(await page.getByRole("button", { name: "Run comparison" }).isDisabled()).toBe(false);
-    // the terminated worker never reports back: wait as long as the run had taken so far, then check
-    await page.waitForTimeout(2000);
-    const after = await snapshot();
-    expect(after.sheets).toEqual(before.sheets);
-    expect(after.names).toEqual(before.names);
-    expect(after.log).toEqual(before.log);
-    expect(await page.getByText(/^Wrote "Compare/).count()).toBe(0);
+    // A test-only hold on the pane's workers (page side, no change to the add-in): the Worker class is
+    // wrapped so that a worker's final reply ("done" or "error") is withheld from the pane and kept
+    // in `held`; progress is passed on. The pane therefore stays in its running state until Cancel
+    // however fast the backtests are, so the click can never race the end of the run. `terminated`
+    // counts terminate() calls; with `cancelOnProgress` set, Cancel is clicked from inside the
+    // handler of a progress message that says rows are still to do (the worker is mid-run then).
+    await page.evaluate(() => {
+      const hook: CompareHook = { held: [], progress: 0, terminated: 0, cancelOnProgress: false, cancelledAt: null, handler: null, native: window.Worker };
+      (window as unknown as { __compareHook: CompareHook }).__compareHook = hook;
+      class HeldWorker extends hook.native {
+        get onmessage(): Worker["onmessage"] {
+          return super.onmessage;
+        }
+        set onmessage(fn: Worker["onmessage"]) {
+          hook.handler = fn;
+          super.onmessage = (ev: MessageEvent) => {
+            const m = ev.data as { type: string; done: number; total: number };
+            if (m.type !== "progress") {
+              hook.held.push(m);
+              return;
+            }
+            hook.progress++;
+            fn?.call(this, ev);
+            if (hook.cancelOnProgress && hook.cancelledAt === null && m.done < m.total) {
+              const cancel = Array.from(document.querySelectorAll("button")).find((b) => b.textContent?.trim() === "Cancel");
+              if (cancel) {
+                hook.cancelledAt = m.done / m.total;
+                cancel.click();
+              }
+            }
+          };
+        }
+        terminate(): void {
+          hook.terminated++;
+          super.terminate();
+        }
+      }
+      window.Worker = HeldWorker;
+    });
+    // runs fn(hook) in the page (fn is sent as its source text, so it may use only its argument)
+    const hook = <T,>(fn: (k: CompareHook) => T): Promise<T> => page.evaluate(`(${fn.toString()})(window.__compareHook)`);
+    const runEnabled = () => page.waitForFunction(() => Array.from(document.querySelectorAll("button")).some((b) => b.textContent?.trim() === "Run comparison" && !b.disabled), null, { timeout: 30_000 });
+    try {
+      for (const p of FX.policies) await checkbox(p.name).uncheck();
+      for (const n of LONG_POLICIES) await checkbox(n).check();
+      await page.getByLabel("Price range", { exact: true }).fill(`Long!A1:Z${LONG_T + 1}`);
+      const before = await snapshot();
+      const run = page.getByRole("button", { name: "Run comparison" });
+      await run.click();
+      const bar = page.getByRole("progressbar", { name: "Comparison progress" });
+      // the worker reports progress (every 256 rows of a policy)
+      await page.waitForFunction(() => {
+        const el = document.querySelector('[role="progressbar"][aria-valuenow]');
+        return el !== null && Number(el.getAttribute("aria-valuenow")) > 0;
+      }, null, { timeout: 30_000 });
+      await page.getByText(/^Policy [1-4] of 4 \(Daily/).waitFor();
+      await page.screenshot({ path: path.join(SHOTS, "compare-progress.png"), animations: "disabled" });
+      // the UI thread is free: evaluations return, another view can be opened and closed again
+      expect(await page.evaluate(() => document.title)).toBe("Rebal");
+      await page.getByRole("tab", { name: "Policies", exact: true }).click();
+      await page.getByRole("button", { name: "New policy" }).waitFor();
+      await page.getByRole("tab", { name: "Compare policies" }).click();
+      await bar.waitFor();
+      // the worker finishes (its result withheld): several progress reports reached the pane, which still runs
+      await page.waitForFunction(() => (window as unknown as { __compareHook: CompareHook }).__compareHook.held.length > 0, null, { timeout: 60_000 });
+      expect(await hook((k) => k.held.map((m) => (m as { type: string }).type))).toEqual(["done"]);
+      expect(await hook((k) => k.progress)).toBeGreaterThan(1);
+      expect(Number(await bar.getAttribute("aria-valuenow"))).toBeGreaterThan(0);
+      expect(await run.isDisabled()).toBe(true);
+      expect(await hook((k) => k.terminated)).toBe(0);
+
+      // 1. Cancel while the pane runs: the worker is terminated, the pane idle again, nothing written
+      await page.getByRole("button", { name: "Cancel" }).click();
+      await page.getByText("Comparison cancelled: nothing was written.").waitFor();
+      expect(await bar.count()).toBe(0);
+      await runEnabled();
+      expect(await hook((k) => k.terminated)).toBe(1);
+      // the cancelled run's result arriving late (as if the worker had not been stopped) is ignored
+      await hook((k) => k.handler?.call(null as unknown as Worker, new MessageEvent("message", { data: k.held[0] })));
+      expect(await run.isDisabled()).toBe(false);
+      let after = await snapshot();
+      expect(after.sheets).toEqual(before.sheets);
+      expect(after.names).toEqual(before.names);
+      expect(after.log).toEqual(before.log);
+      expect(await page.getByText(/^Wrote "Compare/).count()).toBe(0);
+
+      // 2. Cancel mid-run: clicked from the handler of a progress report with rows still to do
+      await hook((k) => { k.held = []; k.cancelOnProgress = true; });
+      const terminated = await hook((k) => k.terminated); // the late reply's handler terminated its worker again (harmless)
+      await run.click();
+      await page.waitForFunction(() => (window as unknown as { __compareHook: CompareHook }).__compareHook.cancelledAt !== null, null, { timeout: 30_000 });
+      expect(await hook((k) => k.cancelledAt)).toBeLessThan(1);
+      await page.getByText("Comparison cancelled: nothing was written.").waitFor();
+      await runEnabled();
+      expect(await bar.count()).toBe(0);
+      expect(await hook((k) => k.terminated)).toBe(terminated + 1);
+      after = await snapshot();
+      expect(after.sheets).toEqual(before.sheets);
+      expect(after.names).toEqual(before.names);
+      expect(after.log).toEqual(before.log);
+      expect(await page.getByText(/^Wrote "Compare/).count()).toBe(0);
+    } finally {
+      await hook((k) => { window.Worker = k.native; });
+    }
   }, 90_000);
 
   test("the worker imports src/core only (directly or through other modules)", () => {

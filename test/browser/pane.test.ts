@@ -136,8 +136,9 @@ describe("task pane, end to end", () => {
     expect(added[0].charts).toHaveLength(1);
     const day = tradeSheetName.slice("Trades ".length);
     const stored = readStoredPolicies(await usedValues(POLICY_SHEET));
-    expect(stored.map((r) => [r.policy, r.tradeSheet])).toEqual([[expected, tradeSheetName]]);
-    const serial = stored[0].lastRebalance!;
+    expect(stored.logWarnings).toEqual([]);
+    expect(stored.policies.map((r) => [r.policy, r.tradeSheet])).toEqual([[expected, tradeSheetName]]);
+    const serial = stored.policies[0].lastRebalance!;
     expect(new Date(Date.UTC(1899, 11, 30) + serial * 86400000).toISOString().slice(0, 10)).toBe(day);
     // the status shows it (the list is re-read after generating)
     await h.page.getByText(`last rebalance ${day}`).waitFor();

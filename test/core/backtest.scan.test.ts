@@ -61,6 +61,7 @@ describe("quiet-row scan", () => {
     const bytes = scanModuleBytes();
     expect(WebAssembly.validate(bytes)).toBe(true);
     expect(() => new WebAssembly.Module(bytes)).not.toThrow();
+    expect(bytes.length).toBe(457); // as scanWasm.ts's header states
   });
 
   test("kernel and JavaScript loop: same trading rows and kinds, values to 1e-13", () => {

@@ -3,7 +3,7 @@ import { expectedReturns, riskMatrix, returnsFromPrices } from "../../src/core/e
 import { RebalError } from "../../src/core/errors";
 import fx from "../fixtures/optimize/estimators.json";
 import { centredGram, gramBackend, gramCentredRows, gramGeneral, gramSym, setGramBackend } from "../../src/core/estimators/kernel";
-import { gramModuleBytes } from "../../src/core/estimators/wasmGram";
+import { GRAM_KEEP_BYTES, gramModuleBytes, gramWasm, keepsGramMemory, setGramKeepLimit } from "../../src/core/estimators/wasmGram";
 import { riskMatrixPanel } from "../../src/core/estimators";
 
 type Fx = typeof fx.clean;
@@ -153,6 +153,43 @@ describe("Gram kernels", () => {
       gramSym(Float64Array.from({ length: 40 }, () => r()), 8, 5); // another product overwrites the packed panel
       check(cg.rowMoments(w1, w2, w3));
     });
+  });
+  test("the wasm memory is kept up to 64 MiB; a product that grows it beyond is dropped afterwards (memory released)", () => {
+    expect(GRAM_KEEP_BYTES).toBe(64 * 1024 * 1024);
+    expect(keepsGramMemory(7 * 1024 * 1024, GRAM_KEEP_BYTES)).toBe(true); // 1,260 x 500
+    expect(keepsGramMemory(GRAM_KEEP_BYTES, GRAM_KEEP_BYTES)).toBe(true);
+    expect(keepsGramMemory(GRAM_KEEP_BYTES + 65536, GRAM_KEEP_BYTES)).toBe(false);
+    expect(keepsGramMemory(300 * 1024 * 1024, GRAM_KEEP_BYTES)).toBe(false); // one huge REBAL.COV
+    // the same rule at a small limit (no huge allocation): 1 MiB kept, a 2,000 x 120 product (~2 MB) not
+    const old = setGramKeepLimit(1 << 20);
+    try {
+      const r = seeded(11);
+      const small = Float64Array.from({ length: 50 * 10 }, () => r());
+      gramSym(small, 50, 10);
+      const W0 = gramWasm()!;
+      expect(W0.memory.buffer.byteLength).toBeLessThanOrEqual(1 << 20);
+      gramSym(small, 50, 10);
+      expect(gramWasm()).toBe(W0); // kept
+      const T = 2000, N = 120;
+      const big = Float64Array.from({ length: T * N }, () => r() - 0.5);
+      const s = gramSym(big, T, N);
+      expect(W0.memory.buffer.byteLength).toBeGreaterThan(1 << 20); // the product grew it, on the wasm kernel
+      const W1 = gramWasm()!;
+      expect(W1).not.toBe(W0); // ... and the instance was dropped
+      expect(W1.memory.buffer.byteLength).toBe(65536);
+      expect(maxAbsDiff(s, naiveGram(big, big, T, N, N))).toBeLessThan(1e-14 * T);
+      // the row moments of a dropped instance still work (read from its memory, then released too)
+      const x = Float64Array.from({ length: T * N }, () => r());
+      const shift = new Float64Array(N);
+      const cg = centredGram(x, T, N, shift);
+      const one = new Float64Array(N).fill(1);
+      const m = cg.rowMoments(one, one, one);
+      const want = Array.from({ length: T }, (_, t) => x.slice(t * N, t * N + N).reduce((a, v) => a + v, 0));
+      expect(maxAbsDiff(m.s1, Float64Array.from(want))).toBeLessThan(1e-12);
+      expect(gramWasm()!.memory.buffer.byteLength).toBe(65536);
+    } finally {
+      setGramKeepLimit(old);
+    }
   });
   test("a kernel call never leaves state behind: a small product after a large one is unaffected", () => {
     const r = seeded(9);

@@ -49,6 +49,17 @@ export interface FakeState {
   log: string[];
   syncs: number;
   runs: number;
+  /**
+   * Optional, like Excel's request size limit: reading `values` of a range of more cells throws
+   * (e.g. a whole-column reference loaded in full).
+   */
+  readLimit?: number;
+  /**
+   * Optional, like Excel: a string written as a value that starts with = + - or @ (and is not a
+   * number) becomes a formula ("=" added when missing; the cell's value reads "#NAME?") unless the
+   * cell's number format is already Text ("@").
+   */
+  textAsFormula?: boolean;
 }
 
 interface Rect {
@@ -69,7 +80,16 @@ export function colName(c: number): string {
   return s;
 }
 
+/** Rows in a worksheet (a whole-column reference "A:F" spans all of them). */
+export const SHEET_ROWS = 1_048_576;
+
 export function parseA1(address: string): Rect {
+  const cols = /^\$?([A-Za-z]{1,3}):\$?([A-Za-z]{1,3})$/.exec(address.trim());
+  if (cols) {
+    const c = (s: string) => s.toUpperCase().split("").reduce((a, ch) => a * 26 + ch.charCodeAt(0) - 64, 0) - 1;
+    const [c0, c1] = [c(cols[1]), c(cols[2])];
+    return { r0: 0, c0: Math.min(c0, c1), r1: SHEET_ROWS - 1, c1: Math.max(c0, c1) };
+  }
   const m = /^\$?([A-Za-z]{1,3})\$?(\d+)(?::\$?([A-Za-z]{1,3})\$?(\d+))?$/.exec(address.trim());
   if (!m) throw new Error(`InvalidArgument: bad address "${address}"`);
   const col = (s: string) => s.toUpperCase().split("").reduce((a, ch) => a * 26 + ch.charCodeAt(0) - 64, 0) - 1;
@@ -259,6 +279,8 @@ export function createFakeExcel(initial: Partial<FakeState>) {
       this.need("values");
       this.live("range");
       const r = this.rect!;
+      const n = (r.r1 - r.r0 + 1) * (r.c1 - r.c0 + 1);
+      if (state.readLimit !== undefined && n > state.readLimit) throw new Error(`RequestPayloadSizeLimitExceeded: values of ${this.ref()} (${n} cells)`);
       const out: CellValue[][] = [];
       for (let i = r.r0; i <= r.r1; i++) {
         const row: CellValue[] = [];
@@ -284,7 +306,11 @@ export function createFakeExcel(initial: Partial<FakeState>) {
         if (this.sheet!.formulas) delete this.sheet!.formulas[k];
         if (x === "" || x === null || x === undefined) delete this.sheet!.cells[k];
         else if (typeof x === "number" && !Number.isFinite(x)) throw new Error(`InvalidArgument: non-finite number at ${k}`);
-        else this.sheet!.cells[k] = x;
+        else if (state.textAsFormula && typeof x === "string" && /^[=+\-@]/.test(x) && !Number.isFinite(Number(x)) && this.sheet!.formats[k] !== "@") {
+          this.sheet!.formulas = this.sheet!.formulas ?? {};
+          this.sheet!.formulas[k] = x.startsWith("=") ? x : `=${x}`;
+          this.sheet!.cells[k] = "#NAME?";
+        } else this.sheet!.cells[k] = x;
       });
       emitChanged(this.sheet!, this.rect!, "Local");
     }
@@ -403,12 +429,14 @@ export function createFakeExcel(initial: Partial<FakeState>) {
       this.live("worksheet");
       const keys = [...Object.keys(this.sheet!.cells), ...Object.keys(this.sheet!.formulas ?? {})].map((k) => k.split(",").map(Number));
       if (keys.length === 0) return new FakeRange(null, null);
-      const rect = {
-        r0: Math.min(...keys.map((k) => k[0])),
-        c0: Math.min(...keys.map((k) => k[1])),
-        r1: Math.max(...keys.map((k) => k[0])),
-        c1: Math.max(...keys.map((k) => k[1])),
-      };
+      // a loop, not Math.min(...keys): a large sheet would exceed the argument limit
+      const rect = { r0: Infinity, c0: Infinity, r1: -Infinity, c1: -Infinity };
+      for (const [r, c] of keys) {
+        rect.r0 = Math.min(rect.r0, r);
+        rect.c0 = Math.min(rect.c0, c);
+        rect.r1 = Math.max(rect.r1, r);
+        rect.c1 = Math.max(rect.c1, c);
+      }
       return new FakeRange(this.sheet, rect);
     }
     activate() {

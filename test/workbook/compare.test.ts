@@ -11,7 +11,8 @@ import { backtestSummary, runBacktest } from "../../src/core/backtest";
 import { COMPARE_METRICS, CompareResult, runComparison } from "../../src/core/backtest/compare";
 import { parsePolicy } from "../../src/core/policy";
 import { POLICY_SHEET } from "../../src/core/policyStore";
-import { layoutComparison, readComparison, uniqueCompareSheetName, writeComparison } from "../../src/workbook/compare";
+import { TEXT_FORMAT, layoutComparison, readComparison, uniqueCompareSheetName, writeComparison } from "../../src/workbook/compare";
+import { readReference } from "../../src/workbook/ranges";
 import { savePolicy } from "../../src/workbook/policies";
 import { CellValue, FakeExcel, createFakeExcel } from "../support/fakeExcel";
 import { uninstall } from "./setup";
@@ -165,6 +166,48 @@ describe("readComparison + runComparison + writeComparison", () => {
     expect([a.sheetName, b.sheetName, c.sheetName]).toEqual(["Compare 2026-11-21", "Compare 2026-11-21 (2)", "Compare 2026-11-21 (3)"]);
     expect(fake.usedValues(b.sheetName).slice(8)).toEqual(fake.usedValues(a.sheetName).slice(8));
     expect(fake.usedValues(c.sheetName).slice(8)).toEqual(fake.usedValues(a.sheetName).slice(8));
+  });
+
+  test("a whole-column price range (a defined name for Cols!$A:$F) is read only down to the used range", async () => {
+    fake.put("Cols", "A1", [["Date", ...FX.tickers], ...FX.dates.map((d, k) => [d, ...FX.prices[k]])]);
+    fake.put("Cols", "H2", [["a note right of the prices"]]); // the used range is wider than the reference
+    fake.state.names.push({ name: "PriceCols", formula: "=Cols!$A:$F" });
+    // like Excel's request size limit: loading the whole columns (6 x 1,048,576 cells) fails
+    fake.state.readLimit = 100 * (T + 1) * 6;
+    await expect(readReference("PriceCols")).rejects.toThrow(/RequestPayloadSizeLimitExceeded/);
+    const before = fake.snapshot();
+    const cols = await readComparison("PriceCols", NAMES, FX.initial_value);
+    const plain = await readComparison(PRICE_ADDRESS, NAMES, FX.initial_value);
+    expect(cols.priceAddress).toBe(`Cols!A1:F${T + 1}`);
+    expect(cols.priceLabel).toBe("PriceCols (Cols!A1:F1048576)");
+    expect(cols.job).toEqual(plain.job);
+    expect(fake.state.log).toEqual(before.log);
+    // a whole-column reference beside the used range is empty, named as given
+    fake.state.names.push({ name: "Beyond", formula: "=Cols!$J:$L" });
+    await expect(readComparison("Beyond", NAMES, FX.initial_value)).rejects.toThrow("price range Cols!J1:L1048576 is empty");
+  });
+
+  test("policy names Excel would read as formulas (+Growth, =Value, -Short, @Home) are written as text", async () => {
+    fake.state.textAsFormula = true; // like Excel: "+Growth" written as a value becomes =+Growth (#NAME?) unless the cell is Text
+    const inputs = await readComparison(PRICE_ADDRESS, NAMES, FX.initial_value);
+    const base = runComparison(inputs.job).runs[0];
+    const names = ["+Growth", "=Value", "-Short", "@Home"];
+    const result: CompareResult = { dates: Float64Array.from(FX.dates), runs: names.map((name) => ({ ...base, name })) };
+    const { sheetName } = await writeComparison(result, inputs.priceAddress, FX.initial_value, NOW);
+    const sheet = fake.state.sheets.find((s) => s.name === sheetName)!;
+    expect(sheet.formulas ?? {}).toEqual({});
+    const v = fake.usedValues(sheetName);
+    expect(v.find((r) => r[0] === "Policies")![1]).toBe(names.join("; "));
+    const head = v.findIndex((r) => r[0] === "Metric");
+    expect(v[head].slice(0, 5)).toEqual(["Metric", ...names]);
+    const header = v.findIndex((r) => r[0] === "Date");
+    expect(v[header].slice(0, 9)).toEqual(["Date", ...names, ...names]);
+    expect([1, 2, 3, 4].map((j) => sheet.formats[`${head},${j}`])).toEqual(Array(4).fill(TEXT_FORMAT));
+    // other cells keep their formats; plain names get no Text format
+    expect(sheet.formats[`${head},0`]).toBe("General");
+    const l = layoutComparison({ ...result, runs: result.runs.map((r, k) => ({ ...r, name: `P${k}` })) }, { priceAddress: "P!A1:C4", initialValue: 100, time: "t", version: "v" });
+    expect(l.topFormats.flat().concat(l.dataFormats.flat())).not.toContain(TEXT_FORMAT);
+    expect(sheet.charts[0].series!.map((s) => s.name)).toEqual(names);
   });
 
   test("a large data block is written in several requests, with the same result", async () => {

@@ -10,7 +10,7 @@ import { LIVE_HEADER, insertLiveFormulas, layoutLiveFormulas, splitSheetAddress,
 import { savePolicy } from "../../src/workbook/policies";
 import { HEADER_ROW, writeTradeSheet } from "../../src/workbook/tradeSheet";
 import { FakeExcel, parseA1, rectA1 } from "../support/fakeExcel";
-import { install, uninstall } from "./setup";
+import { HOLDINGS, install, uninstall } from "./setup";
 
 const core: Policy = { ...DEFAULT_POLICY, name: "Core", trigger: "threshold", bandAbs: 0.05, costBps: 10, minTrade: 200 };
 
@@ -128,20 +128,48 @@ describe("insertLiveFormulas", () => {
     live.drift.forEach((d, i) => expect(d).toBeCloseTo(ts.drift[i], 12));
   });
 
-  test("a table binding uses structured references (header text as written); no cash binding means cash 0", async () => {
+  test("a table binding: one blank gap column, then structured references (header text as written); no cash binding means cash 0", async () => {
     moveCash();
     fake.put("Portfolio", "B2", [["Asset", "Shares", "Last price", "Target %"]]);
     await savePolicy({ policy: core, holdings: "Book", cash: "" }, null);
     const res = await insertLiveFormulas("Core");
+    // F (next to the table, which would absorb it as it auto-expands) stays blank
+    expect(res.address).toBe("Portfolio!G2:I5");
+    expect(fake.read("Portfolio", "F2:F5")).toEqual([[""], [""], [""], [""]]);
+    expect(fake.read("Portfolio", "G2:I2")).toEqual([[...LIVE_HEADER]]);
     expect(res.formulas).toEqual([
-      "=Book[Target %]+G3#",
+      "=Book[Target %]+H3#",
       "=REBAL.DRIFT(Book[Shares]*Book[Last price],Book[Target %])",
       "=REBAL.TRADES(Book[Shares],Book[Last price],Book[Target %],0,REBAL_POLICY_Core)",
     ]);
-    const live = evaluate("Portfolio", 2, 5);
+    const live = evaluate("Portfolio", 2, 6);
     const ts = await tradeSheetNumbers();
     expect(live.trade).toEqual(ts.trade);
     live.drift.forEach((d, i) => expect(d).toBeCloseTo(ts.drift[i], 12));
+  });
+
+  test("a table binding whose gap column holds data: refused, naming the cell, nothing written", async () => {
+    moveCash();
+    fake.put("Portfolio", "F4", [["note"]]);
+    await savePolicy({ policy: core, holdings: "Book", cash: "" }, null);
+    const snap = fake.snapshot();
+    await expect(insertLiveFormulas("Core")).rejects.toThrow("Portfolio!F2:I5 is not empty (F4 holds data): nothing was written.");
+    expect(fake.state.sheets).toEqual(snap.sheets);
+    expect(fake.state.log).toEqual(snap.log);
+  });
+
+  test("holdings with a blank row: refused, naming the row (the formulas would show #VALUE!), nothing written", async () => {
+    moveCash();
+    fake.put("Portfolio", "B2", [HOLDINGS[0], HOLDINGS[1], ["", "", "", ""], HOLDINGS[2], HOLDINGS[3]]);
+    await savePolicy({ policy: core, holdings: "Portfolio!B2:E6", cash: "Portfolio!J3" }, null);
+    const snap = fake.snapshot();
+    await expect(insertLiveFormulas("Core")).rejects.toThrow('policy "Core": holdings row 4 (Portfolio) is blank; REBAL.TRADES and REBAL.DRIFT reject blank cells');
+    expect(fake.state.sheets).toEqual(snap.sheets);
+    expect(fake.state.log).toEqual(snap.log);
+    // the same holdings without the blank row are accepted
+    fake.put("Portfolio", "B2", [...HOLDINGS, ["", "", "", ""]]);
+    await savePolicy({ policy: core, holdings: "Portfolio!B2:E5", cash: "Portfolio!J3" }, "Core");
+    await expect(insertLiveFormulas("Core")).resolves.toMatchObject({ address: "Portfolio!F2:H5" });
   });
 
   test("a cash cell on another sheet keeps its sheet name", async () => {

@@ -20,7 +20,7 @@ const others = (f: FakeExcel) => f.state.sheets.filter((s) => s.name !== POLICY_
 
 describe("policy store", () => {
   test("no policy sheet: an empty list, nothing written", async () => {
-    expect(await listPolicies()).toEqual({ policies: [], sheetError: null, logError: null });
+    expect(await listPolicies()).toEqual({ policies: [], sheetError: null, logWarnings: [] });
     expect(fake.state.log).toEqual([]);
   });
 
@@ -129,11 +129,14 @@ describe("policy store", () => {
     list = await savePolicy({ policy: { ...calm, name: "Calm Q" }, holdings: "B2:E5", cash: "" }, "Calm");
     expect(list.policies.map((p) => [p.name, p.lastRebalance])).toEqual([["Calm Q", 46296], ["Core 60/40", 46204]]);
     expect(fake.read(POLICY_SHEET, "D2:F2")).toEqual([["Calm Q", 46296, "Trades 2026-10-01"]]);
+    expect(fake.state.sheets.find((s) => s.name === POLICY_SHEET)!.formats["1,3"]).toBe("@"); // the name cell is text
     const dup = await duplicatePolicy("Calm Q");
     expect(dup.list.policies.map((p) => [p.name, p.lastRebalance])).toEqual([["Calm Q", 46296], ["Core 60/40", 46204], ["Calm Q (copy)", null]]);
     list = await deletePolicy("Calm Q");
     expect(list.policies.map((p) => [p.name, p.lastRebalance])).toEqual([["Core 60/40", 46204], ["Calm Q (copy)", null]]);
-    expect(fake.read(POLICY_SHEET, "D1:F3")).toEqual([["policy", "last_rebalance", "trade_sheet"], ["Core 60/40", 46204, ""], ["", "", ""]]);
+    // only the deleted policy's row is cleared; the other rows stay where they are
+    expect(fake.read(POLICY_SHEET, "D1:F3")).toEqual([["policy", "last_rebalance", "trade_sheet"], ["", "", ""], ["Core 60/40", 46204, ""]]);
+    expect(list.logWarnings).toEqual([]);
     expect(list.sheetError).toBeNull();
     expect(readPolicySheet(fake.usedValues(POLICY_SHEET)).map((p) => p.name)).toEqual(["Core 60/40", "Calm Q (copy)"]);
   });
@@ -141,17 +144,35 @@ describe("policy store", () => {
   test("a policy sheet without a rebalance log (older workbooks) lists every policy as never rebalanced", async () => {
     await savePolicy({ policy: calm, holdings: "", cash: "" }, null);
     const list = await listPolicies();
-    expect(list).toMatchObject({ sheetError: null, logError: null });
+    expect(list).toMatchObject({ sheetError: null, logWarnings: [] });
     expect(list.policies.map((p) => p.lastRebalance)).toEqual([null]);
   });
 
-  test("a log row naming no policy is reported, not silently ignored", async () => {
+  test("a log row naming no policy is a warning, not silently ignored, and blocks nothing", async () => {
     await savePolicy({ policy: calm, holdings: "", cash: "" }, null);
-    fake.put(POLICY_SHEET, "D1", [["policy", "last_rebalance", "trade_sheet"], ["Clam", 46296, ""]]);
-    const list = await listPolicies();
-    expect(list.logError).toMatch(/D2: the rebalance log names policy "Clam", which is not on Rebal Policies/);
-    expect(list.sheetError).toBe(list.logError);
-    expect(list.policies[0]).toMatchObject({ name: "Calm", lastRebalance: null, error: null });
+    await savePolicy({ policy: core, holdings: "", cash: "" }, null);
+    fake.put(POLICY_SHEET, "D1", [["policy", "last_rebalance", "trade_sheet"], ["Clam", 46296, ""], ["Core 60/40", 46204, ""]]);
+    let list = await listPolicies();
+    expect(list.logWarnings).toEqual(['Rebal Policies D2: the rebalance log names policy "Clam", which is not on Rebal Policies']);
+    expect(list.sheetError).toBeNull();
+    expect(list.policies.map((p) => [p.name, p.lastRebalance, p.error])).toEqual([["Calm", null, null], ["Core 60/40", 46204, null]]);
+    // the policies stay editable, and the writers leave the orphan row alone
+    list = await savePolicy({ policy: { ...core, name: "Core" }, holdings: "", cash: "" }, "Core 60/40");
+    expect(fake.read(POLICY_SHEET, "D2:F3")).toEqual([["Clam", 46296, ""], ["Core", 46204, ""]]);
+    expect(list.policies.map((p) => [p.name, p.lastRebalance])).toEqual([["Calm", null], ["Core", 46204]]);
+    // a new policy taking the orphan's name does not inherit its date: the orphan row is cleared
+    list = await savePolicy({ policy: { ...calm, name: "Clam" }, holdings: "", cash: "" }, null);
+    expect(list.policies.map((p) => [p.name, p.lastRebalance])).toEqual([["Calm", null], ["Core", 46204], ["Clam", null]]);
+    expect(fake.read(POLICY_SHEET, "D2:F3")).toEqual([["", "", ""], ["Core", 46204, ""]]);
+    expect(list.logWarnings).toEqual([]);
+  });
+
+  test("a policy name starting with = + - @ is refused before anything is written", async () => {
+    const snap = fake.snapshot();
+    await expect(savePolicy({ policy: { ...calm, name: "=HYPERLINK(1)" }, holdings: "", cash: "" }, null)).rejects.toThrow('starts with "="');
+    await expect(savePolicy({ policy: { ...calm, name: "@Calm" }, holdings: "", cash: "" }, null)).rejects.toThrow('starts with "@"');
+    expect(fake.state.sheets).toEqual(snap.sheets);
+    expect(fake.state.names).toEqual(snap.names);
   });
 
   test("outside Excel: a clear message", async () => {

@@ -44,10 +44,17 @@ describe("policyStatus with the rebalance log", () => {
     expect(dues).toContain(false);
   });
 
-  test("a threshold policy ignores dates; a last date after today is an error naming both", () => {
+  test("a threshold policy ignores dates; a last date after today (another timezone) is taken as today, and said", () => {
     const th: Policy = { ...DEFAULT_POLICY, name: "T", trigger: "threshold", bandAbs: 0.05 };
     expect(policyStatus(th, holdings, CASH, 46347, null)).toMatchObject({ nextDate: null, lastRebalance: null });
-    expect(() => policyStatus(policies[0], holdings, CASH, 46296, 46347)).toThrow("the last rebalance date 2026-11-21 (rebalance log) is after today (2026-10-01)");
+    for (const p of policies) {
+      const ahead = policyStatus(p, holdings, CASH, 46346, 46347); // logged 2026-11-21, today 2026-11-20
+      const today = policyStatus(p, holdings, CASH, 46346, 46346);
+      expect({ ...ahead, reason: today.reason }).toEqual(today);
+      expect(ahead.lastRebalance).toBe("2026-11-20");
+      expect(ahead.reason).toBe(`${today.reason} (the logged last rebalance 2026-11-21 is after today: taken as today)`);
+      expect(ahead.nextDate).toBe(serialToISO(nextDateFn(46346, policyToPairs(p), 46346)));
+    }
   });
 
   test("todaySerial is the local calendar day", () => {

@@ -22,9 +22,15 @@
  * 256 KiB of rows into a shared memory as the scan advances (the copy costs about as much as reading
  * the prices once).
  *
- * The module is ~300 bytes, built here at load time (no build step, no network) and compiled
- * synchronously; where WebAssembly or its SIMD proposal is missing, or compiling fails,
- * `QuietScanner.create` returns null and the engine uses its JS loop (same decisions).
+ * Memory: WebAssembly memories only grow. The shared memory holds one window (256 KiB of rows, at
+ * least 4 rows) plus 3 coefficients per asset and one value per window row - under 1 MB even
+ * for Excel's 16,384 columns - so it stays small whatever the history's length; a `backtestPrices`
+ * matrix's memory is its own and is released with the matrix. (Unlike the Gram kernel's memory,
+ * which kernel.ts drops above 64 MiB.)
+ *
+ * The module is 457 bytes (scanModuleBytes().length, checked by test/core/backtest.scan.test.ts),
+ * built here at load time (no build step, no network) and compiled synchronously; where
+ * WebAssembly or its SIMD proposal is missing, or compiling fails, `QuietScanner.create` returns null and the engine uses its JS loop (same decisions).
  * Pure TypeScript: no Office, DOM or Node APIs (WebAssembly is a JavaScript global).
  */
 

@@ -12,8 +12,9 @@
  * - `ledoit_wolf` (constant variance, sklearn `ledoit_wolf`), `ledoit_wolf_single_factor`,
  *   `ledoit_wolf_constant_correlation` (PyPortfolioOpt's formulas; the constant-correlation target
  *   uses the pandas sample covariance S as PyPortfolioOpt does), `oas` (sklearn `oas`): returns
- *   with missing → 0, centred, biased 1/T covariance. Each costs one Gram product (the
- *   constant-correlation target a second one only when data are missing, for the pairwise S), one
+ *   with missing → 0, centred, biased 1/T covariance. Each costs one Gram product (with
+ *   missing data the constant-correlation target also needs the pairwise S, three more: four in
+ *   all), one
  *   pass over the data for the column means, the shrinkage statistics rewritten as sums over rows
  *   of per-row sums (e.g. sum_ij sum_t x_ti^2 x_tj^2 = sum_t (sum_i x_ti^2)^2, so no second Gram
  *   product of squared data) and taken from kernel.ts `rowMoments` (a SIMD sweep of the panel the
@@ -306,7 +307,7 @@ export function ledoitWolfSingleFactorPanel(p: Panel): Shrunk {
  * PyPortfolioOpt `_ledoit_wolf_constant_correlation`; S is the pandas (pairwise, ddof 1) sample
  * covariance. Without missing values S = G / (T - 1) and the statistics use G = X'X of the same
  * centred data, so one Gram product serves both; with missing values S is the pairwise estimate
- * and G comes from the zero-filled data (two products).
+ * and G comes from the zero-filled data (four products: three for the pairwise S, one for G).
  */
 export function ledoitWolfConstantCorrelationPanel(p: Panel, names?: readonly string[]): Shrunk {
   const { T, N, x } = p;

@@ -19,8 +19,11 @@
  *   upper-triangle blocks into an M x M buffer in that memory, which is then scaled and mirrored.
  *   Row moments sweep the same packed panel (wasmGram.ts `mom`) while it is still the last one
  *   packed (a generation counter says so; otherwise they are computed from the panel in JS).
- *   The memory is kept between calls and only grows (about 8 * (T + 3) * N + 8 * N^2 bytes for
- *   the largest product seen, e.g. 7 MB for 1,260 x 500).
+ *   A WebAssembly memory only grows (about 8 * (T + 3) * N + 8 * N^2 bytes for a product, e.g.
+ *   7 MB for 1,260 x 500); it is kept between calls up to GRAM_KEEP_BYTES (64 MiB). A product
+ *   that needs more still runs on the SIMD kernel, but the instance is dropped afterwards
+ *   (wasmGram.ts releaseLargeGramMemory), so one huge REBAL.COV does not pin its memory in the
+ *   shared runtime; the next product starts a fresh instance.
  * - "js" (fallback; `setGramBackend("js")` forces it for tests and benchmarks): for each chunk of
  *   KC rows the assets are packed into panels of 3 interleaved columns and a scalar 3 x 3
  *   register-blocked micro-kernel (nine accumulators + six operands) streams two contiguous panels.
@@ -28,7 +31,7 @@
  * Measured (bench/optimize.ts, 1,260 x 500 sample covariance, 2-core AMD EPYC, Node 20): see the
  * header of wasmGram.ts for why the SIMD kernel is hand-written and what it gains.
  */
-import { UNROLL, WasmGram, gramWasm } from "./wasmGram";
+import { UNROLL, WasmGram, gramWasm, releaseLargeGramMemory } from "./wasmGram";
 
 const KC = 256;
 const MR = 3;
@@ -230,7 +233,9 @@ function gramWasmRun(W: WasmGram, T: number, Na: number, Nb: number, packA: Pack
       row(a0 + bi * pbytes, b0 + j0 * pbytes, NBb - j0, Lp, (cOff + 3 * bi * Mb + 3 * j0) * 8, ldc);
     }
   }
-  return unpack(mem, cOff, Mb, Na, Nb, symmetric, scale);
+  const out = unpack(mem, cOff, Mb, Na, Nb, symmetric, scale);
+  releaseLargeGramMemory(); // above GRAM_KEEP_BYTES the memory is not kept for later products
+  return out;
 }
 
 function wasmOrNull(): WasmGram | null {
@@ -309,6 +314,7 @@ function momentsWasm(W: WasmGram, T: number, N: number, w1: Float64Array, w2: Fl
     const b = accOff + (t >> 1) * 12 + (t & 1);
     o.s1[t] = f[b]; o.s1w[t] = f[b + 2]; o.s2[t] = f[b + 4]; o.s4[t] = f[b + 6]; o.s3w[t] = f[b + 8]; o.s2w[t] = f[b + 10];
   }
+  releaseLargeGramMemory();
   return o;
 }
 

@@ -187,6 +187,35 @@ export interface WasmGram {
 
 let cached: WasmGram | null | undefined;
 
+/**
+ * WebAssembly memory never shrinks, and the instance is shared by every later product: a memory
+ * grown past this many bytes (one huge REBAL.COV, say 300 MB) is not kept. The product still runs
+ * on the SIMD kernel; afterwards `releaseLargeGramMemory` drops the instance, so the memory is
+ * garbage once the caller's result no longer refers to it, and the next product starts a fresh
+ * 64 KiB one (compiling the ~1.5 KB module again costs well under a millisecond).
+ */
+export const GRAM_KEEP_BYTES = 64 * 1024 * 1024;
+let keepLimit = GRAM_KEEP_BYTES;
+
+/** Whether a memory of `bytes` stays cached after a product (pure: bytes <= the limit). */
+export function keepsGramMemory(bytes: number, limit: number = keepLimit): boolean {
+  return bytes <= limit;
+}
+
+/** For tests: the limit `releaseLargeGramMemory` applies (default GRAM_KEEP_BYTES); returns the old one. */
+export function setGramKeepLimit(bytes: number = GRAM_KEEP_BYTES): number {
+  const old = keepLimit;
+  keepLimit = bytes;
+  return old;
+}
+
+/** Drops the cached instance when its memory has grown past the limit; true when it did. */
+export function releaseLargeGramMemory(): boolean {
+  if (!cached || keepsGramMemory(cached.memory.buffer.byteLength)) return false;
+  cached = undefined;
+  return true;
+}
+
 /** The SIMD kernel, or null when this runtime cannot compile it (then use the JS kernel). */
 export function gramWasm(): WasmGram | null {
   if (cached !== undefined) return cached;
