@@ -32,14 +32,14 @@ export function concatResults(parts: PackedResult[]): PackedResult {
 }
 
 /** Plans in this thread. */
-export function planSequential(accounts: readonly Account[], policy: Policy): PackedResult {
-  return planPacked(pack(accounts), policy);
+export function planSequential(accounts: readonly Account[], policy: Policy, calendarDue: boolean | null = null): PackedResult {
+  return planPacked(pack(accounts), policy, calendarDue);
 }
 
 /** Plans in `jobs` worker threads, `chunk` accounts per message. */
-export async function planInWorkers(accounts: readonly Account[], policy: Policy, jobs = defaultJobs(), onProgress?: (done: number, total: number) => void, chunk = 0): Promise<PackedResult> {
+export async function planInWorkers(accounts: readonly Account[], policy: Policy, jobs = defaultJobs(), onProgress?: (done: number, total: number) => void, chunk = 0, calendarDue: boolean | null = null): Promise<PackedResult> {
   const total = accounts.length;
-  if (total === 0) return planPacked(pack([]), policy);
+  if (total === 0) return planPacked(pack([]), policy, calendarDue);
   const size = chunk > 0 ? chunk : Math.max(50, Math.ceil(total / (jobs * 8)));
   const chunks: { from: number; to: number }[] = [];
   for (let a = 0; a < total; a += size) chunks.push({ from: a, to: Math.min(total, a + size) });
@@ -55,7 +55,7 @@ export async function planInWorkers(accounts: readonly Account[], policy: Policy
         const id = next++;
         const c = chunks[id];
         const P: Packed = pack(accounts.slice(c.from, c.to));
-        w.postMessage({ id, pack: P, policy }, packBuffers(P));
+        w.postMessage({ id, pack: P, policy, calendarDue }, packBuffers(P));
       };
       for (let k = 0; k < nWorkers; k++) {
         const w = new Worker(path.join(__dirname, "worker-boot.cjs"));

@@ -14,7 +14,7 @@ import ExcelJS from "exceljs";
 import { RebalError } from "../core/errors";
 import { Book } from "../core/trades";
 import { parsePolicy, Policy } from "../core/policy";
-import { BINDING_PREFIX, POLICY_NAME_PREFIX, POLICY_SHEET, holdingsBindingName, nameKey, policyDefinedName, readPolicyBlock, readPolicySheet } from "../core/policyStore";
+import { BINDING_PREFIX, POLICY_NAME_PREFIX, POLICY_SHEET, holdingsBindingName, nameKey, policyDefinedName, readPolicyBlock, readPolicySheet, readStoredPolicies } from "../core/policyStore";
 import { columnLetter, findHoldingsColumns, isBlankCell, isHoldingsHeader, numberFromCell, readHoldingsRows } from "../core/holdingsTable";
 import { FileError, UsageError } from "./errors";
 
@@ -118,6 +118,16 @@ export function sheetCells(ws: ExcelJS.Worksheet): Cell[][] {
     cells.push(out);
   }
   return cells;
+}
+
+/** The rebalance log's date for the stored policy `name` (null when none is logged) and the log's warnings. */
+export function storedLastRebalance(w: WorkbookData, name: string): { lastRebalance: number | null; warnings: string[] } {
+  const ws = w.wb.getWorksheet(POLICY_SHEET);
+  if (!ws) return { lastRebalance: null, warnings: [] };
+  const { policies, logWarnings } = readStoredPolicies(sheetCells(ws));
+  const key = nameKey(name).toLowerCase();
+  const rec = policies.find((p) => nameKey(p.policy.name).toLowerCase() === key);
+  return { lastRebalance: rec ? rec.lastRebalance : null, warnings: logWarnings.map((m) => `${w.file}: ${m}`) };
 }
 
 /** Stored policies of a workbook (docs/policy-format.md). */
@@ -240,6 +250,10 @@ export interface LoadedInput {
   accounts: Account[];
   policy: Policy;
   policyLabel: string;
+  /** The stored policy's last rebalance date from the workbook's rebalance log (docs/policy-format.md), else null. */
+  lastRebalance: number | null;
+  /** Problems of the rebalance log (never fatal). */
+  logWarnings: string[];
   /** SHA-256 input: file bytes in order */
   files: { file: string; bytes: Buffer }[];
 }
@@ -283,13 +297,20 @@ export async function loadInputs(files: string[], opts: { cash: number | null; p
   }
   let policy: Policy;
   let policyLabel: string;
+  let lastRebalance: number | null = null;
+  let logWarnings: string[] = [];
   if (isText) {
     policy = parsePolicy(opts.policy, "--policy").policy;
     policyLabel = opts.policy!;
   } else if (policyName || bindingPolicy) {
     const name = (policyName ?? bindingPolicy)!;
     let found: Policy | null = null;
-    for (const w of workbooks) if ((found = storedPolicy(w, name))) break;
+    for (const w of workbooks) {
+      if ((found = storedPolicy(w, name))) {
+        ({ lastRebalance, warnings: logWarnings } = storedLastRebalance(w, name));
+        break;
+      }
+    }
     if (!found) {
       const avail = workbooks.flatMap((w) => storedPolicyNames(w));
       const where = workbooks.length ? workbooks.map((w) => w.file).join(", ") : "no workbook given (use an .xlsx input or --policies FILE.xlsx)";
@@ -301,5 +322,5 @@ export async function loadInputs(files: string[], opts: { cash: number | null; p
     policy = parsePolicy("", "--policy").policy;
     policyLabel = "(defaults)";
   }
-  return { accounts, policy, policyLabel, files: read };
+  return { accounts, policy, policyLabel, lastRebalance, logWarnings, files: read };
 }

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import ExcelJS from "exceljs";
 import { RebalError } from "../core/errors";
+import { calendarDue, serialDay, serialToISO, utcToSerial } from "../core/calendar";
 import { parsePolicy, Policy } from "../core/policy";
 import { readKeyValues, rejectUnknownKeys, valueAsNumber } from "../core/keyvalues";
 import { backtestSummary, parseBacktestOptions, runBacktest } from "../core/backtest";
@@ -19,7 +20,7 @@ import { Account, loadInputs, readBytes, readWorkbook, storedPolicy } from "./in
 import { defaultJobs, planInWorkers, planSequential, progressBar } from "./batch";
 import { tradeRows } from "./plan";
 import { addTradeSheet, formatCsv, formatJson, formatTable, inputsHash, version } from "./output";
-import { readPrices, serialToIso } from "./prices";
+import { isoToSerial, readPrices, serialToIso } from "./prices";
 import { runDemo } from "./demo";
 
 export const HELP = `rebal — portfolio rebalancing on .csv and .xlsx files (the engine of the Rebal Excel add-in)
@@ -66,9 +67,11 @@ const COMMAND_HELP: Record<string, string> = {
   --out FILE          write to FILE instead of stdout (.xlsx implies --format xlsx)
   --jobs N            worker threads for batches (default: auto; 1 = no workers)
   --quiet             no progress bar
+  --asof DATE         evaluation date for calendar policies (yyyy-mm-dd; default today)
+  --last-rebalance D  last rebalance date (default: the stored policy's rebalance log, else never)
 Exit codes: 0 ok, 1 bad input, 2 usage, 3 file, 4 internal.
 `,
-  check: `rebal check <holdings.csv|book.xlsx>... [--cash N] [--policy P] [--policies FILE] [--sheet NAME] [--format table|json]
+  check: `rebal check <holdings.csv|book.xlsx>... [--cash N] [--policy P] [--policies FILE] [--sheet NAME] [--asof DATE] [--last-rebalance DATE] [--format table|json]
 Says per account whether the policy calls for a rebalance now (and why). Exit codes as for trades.
 `,
   backtest: `rebal backtest <prices.csv> --targets "A=0.6, B=0.4" [--policy P] [--options "initial_value=1000000; risk_free_rate=0.02"] [--format table|csv|json]
@@ -123,15 +126,38 @@ function writeOut(file: string, data: string | Buffer): void {
 const TRADE_OPTIONS = {
   cash: { type: "string" }, policy: { type: "string" }, policies: { type: "string" }, sheet: { type: "string" },
   format: { type: "string" }, out: { type: "string" }, jobs: { type: "string" }, quiet: { type: "boolean" },
+  asof: { type: "string" }, "last-rebalance": { type: "string" },
 } as const;
 
-async function planAccounts(accounts: Account[], policy: Policy, jobsOpt: string | undefined, quiet: boolean) {
+/** A --asof / --last-rebalance value: yyyy-mm-dd or an Excel serial number. */
+function dateOption(text: string, flag: string): number {
+  const x = /^\s*\d{4}-\d{2}-\d{2}\s*$/.test(text) ? isoToSerial(text) : Number(text);
+  if (!Number.isFinite(x)) throw new UsageError(`--${flag} must be a date (yyyy-mm-dd or an Excel serial number), got "${text}"`);
+  return serialDay(x, `--${flag}`);
+}
+
+/**
+ * The calendar part of the decision for trades/check: null (the request is the scheduled date) when
+ * the policy has no frequency; otherwise REBAL.CHECK's rule with asof (default today, local date) and
+ * the last rebalance (--last-rebalance, else the stored policy's rebalance log, else never).
+ */
+function calendarPart(policy: Policy, asofText: string | undefined, lastText: string | undefined, stored: number | null): { due: boolean | null; note: string } {
+  if (!policy.frequency) return { due: null, note: "" };
+  const now = new Date();
+  const asof = asofText === undefined ? utcToSerial(now.getFullYear(), now.getMonth(), now.getDate()) : dateOption(asofText, "asof");
+  const last = lastText !== undefined ? dateOption(lastText, "last-rebalance") : stored;
+  if (last !== null && asof < last) throw new RebalError(`asof ${serialToISO(asof)} is before the last rebalance ${serialToISO(last)}`);
+  const due = calendarDue(asof, last, policy.frequency, policy.anchor);
+  return { due, note: `asof ${serialToISO(asof)}, last rebalance ${last === null ? "never" : serialToISO(last)}` };
+}
+
+async function planAccounts(accounts: Account[], policy: Policy, jobsOpt: string | undefined, quiet: boolean, calDue: boolean | null) {
   const jobs = jobsOpt === undefined ? (accounts.length >= 500 ? defaultJobs() : 1) : numberOption(jobsOpt, "jobs")!;
   if (!(jobs >= 1) || !Number.isInteger(jobs)) throw new UsageError(`--jobs must be a whole number of at least 1, got ${jobsOpt}`);
-  if (jobs === 1 || accounts.length < 2) return planSequential(accounts, policy);
+  if (jobs === 1 || accounts.length < 2) return planSequential(accounts, policy, calDue);
   const bar = quiet ? null : progressBar("accounts");
   try {
-    return await planInWorkers(accounts, policy, jobs, bar?.update);
+    return await planInWorkers(accounts, policy, jobs, bar?.update, 0, calDue);
   } finally {
     bar?.end();
   }
@@ -146,7 +172,9 @@ async function cmdTrades(argv: string[], io: Out, check: boolean): Promise<numbe
   if (positionals.length === 0) throw new UsageError(`${check ? "check" : "trades"} needs a holdings file (.csv or .xlsx)`);
   const cash = numberOption(o.cash, "cash");
   const input = await loadInputs(positionals, { cash, policy: o.policy ?? null, policiesFile: o.policies ?? null, sheet: o.sheet ?? null });
-  const result = await planAccounts(input.accounts, input.policy, o.jobs, !!f.quiet);
+  const cal = calendarPart(input.policy, o.asof, o["last-rebalance"], input.lastRebalance);
+  for (const w of input.logWarnings) io.stderr(`rebal: warning: ${w}\n`);
+  const result = await planAccounts(input.accounts, input.policy, o.jobs, !!f.quiet, cal.due);
   const batch = input.accounts.length > 1;
   const { rows, summaries } = tradeRows(input.accounts, result, batch);
   const errors = summaries.filter((s) => s.error);
@@ -154,7 +182,7 @@ async function cmdTrades(argv: string[], io: Out, check: boolean): Promise<numbe
   if (errors.length === summaries.length) return EXIT.BAD_INPUT;
   let text: string | Buffer;
   if (check) {
-    const out = summaries.filter((s) => !s.error).map((s) => ({ account: s.account, rebalance: s.due, reason: s.decision }));
+    const out = summaries.filter((s) => !s.error).map((s) => ({ account: s.account, rebalance: s.due, reason: cal.note ? `${s.decision}; ${cal.note}` : s.decision }));
     text = format === "json" ? JSON.stringify(out, null, 1) + "\n" : out.map((s) => `${s.account}: ${s.rebalance ? "REBALANCE" : "no rebalance"} (${s.reason})`).join("\n") + "\n";
   } else if (format === "json") text = formatJson(rows);
   else if (format === "csv") text = formatCsv(rows);

@@ -62,7 +62,7 @@ export const packBuffers = (P: Packed): ArrayBuffer[] => [P.offsets, P.q, P.p, P
 export const resultBuffers = (R: PackedResult): ArrayBuffer[] => [R.trades, R.wBefore, R.wAfter, R.dest, R.costs, R.summary, R.due].map((a) => a.buffer as ArrayBuffer);
 
 /** Plans every account of a pack. An account with bad input gets an error message; the others still trade. */
-export function planPacked(P: Packed, policy: Policy): PackedResult {
+export function planPacked(P: Packed, policy: Policy, calendarDue: boolean | null = null): PackedResult {
   const m = P.offsets[P.n];
   const R: PackedResult = {
     trades: new Float64Array(m), wBefore: new Float64Array(m), wAfter: new Float64Array(m), dest: new Float64Array(m), costs: new Float64Array(m),
@@ -77,7 +77,7 @@ export function planPacked(P: Packed, policy: Policy): PackedResult {
     };
     const source = P.sources[a];
     try {
-      const plan = planTrades(book, policy, { label: (i) => `${source} row ${P.rows[o + i]}` });
+      const plan = planTrades(book, policy, { calendarDue, label: (i) => `${source} row ${P.rows[o + i]}` });
       R.trades.set(plan.trades, o); R.wBefore.set(plan.weightsBefore, o); R.wAfter.set(plan.weightsAfter, o);
       R.dest.set(plan.destination, o); R.costs.set(plan.costs, o);
       for (let i = 0; i < e - o; i++) R.reasons[o + i] = describeReason(plan, i, policy);

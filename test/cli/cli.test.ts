@@ -12,6 +12,7 @@ import ExcelJS from "exceljs";
 import { parsePolicy } from "../../src/core/policy";
 import { planTrades } from "../../src/core/trades";
 import { policyBlock, readPolicySheet } from "../../src/core/policyStore";
+import { calendarDue, utcToSerial } from "../../src/core/calendar";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const BIN = path.join(ROOT, "bin", "rebal.js");
@@ -54,6 +55,68 @@ describe("rebal trades on a CSV", () => {
       expect(x.weight_before).toBeCloseTo(plan.weightsBefore[i], 12);
       expect(x.weight_after).toBeCloseTo(plan.weightsAfter[i], 12);
     });
+  });
+});
+
+describe("calendar policies: --asof, --last-rebalance and the stored rebalance log", () => {
+  const cal = "name=Cal; trigger=calendar; frequency=quarterly; lot=0";
+  const logged = utcToSerial(2026, 9, 1); // 2026-10-01, in the workbook's rebalance log (docs/policy-format.md)
+  let book: string;
+  let bare: string;
+  beforeAll(async () => {
+    const make = async (name: string, withLog: boolean) => {
+      const wb = new ExcelJS.Workbook();
+      const hs = wb.addWorksheet("Book");
+      hs.addRow(["asset", "quantity", "price", "target"]);
+      hs.addRow(["AAA", 100, 50, 0.5]);
+      hs.addRow(["BBB", 10, 200, 0.5]);
+      const ps = wb.addWorksheet("Rebal Policies");
+      const block = policyBlock(parsePolicy(cal).policy);
+      block.forEach((r) => ps.addRow(r));
+      if (withLog) {
+        ps.getCell("D1").value = "policy"; ps.getCell("E1").value = "last_rebalance"; ps.getCell("F1").value = "trade_sheet";
+        ps.getCell("D2").value = "Cal"; ps.getCell("E2").value = logged; ps.getCell("F2").value = "Trades 2026-10-01";
+      }
+      wb.definedNames.add(`'Rebal Policies'!$A$1:$B$${block.length}`, "REBAL_POLICY_Cal");
+      const f = path.join(dir, name);
+      await wb.xlsx.writeFile(f);
+      return f;
+    };
+    book = await make("cal.xlsx", true);
+    bare = await make("cal-bare.xlsx", false);
+  });
+  const verdict = (r: { stdout: string }) => JSON.parse(r.stdout)[0].rebalance as boolean;
+
+  test("the logged date decides, with REBAL.CHECK's calendar rule (core calendarDue)", () => {
+    for (const [asof, serial] of [["2026-11-21", utcToSerial(2026, 10, 21)], ["2027-01-04", utcToSerial(2027, 0, 4)]] as const) {
+      const r = rebal("check", book, "--sheet", "Book", "--policy", "Cal", "--asof", asof, "--format", "json");
+      expect(r.code).toBe(0);
+      expect(verdict(r)).toBe(calendarDue(serial, logged, "quarterly", "start"));
+      expect(JSON.parse(r.stdout)[0].reason).toContain("last rebalance 2026-10-01");
+    }
+    // the two dates straddle the next scheduled date: one is due, the other not
+    expect(calendarDue(utcToSerial(2026, 10, 21), logged, "quarterly", "start")).not.toBe(calendarDue(utcToSerial(2027, 0, 4), logged, "quarterly", "start"));
+  });
+
+  test("--last-rebalance overrides the log; no log means never rebalanced (due); bad dates are usage errors", () => {
+    const over = rebal("check", book, "--sheet", "Book", "--policy", "Cal", "--asof", "2026-11-21", "--last-rebalance", "2026-06-15", "--format", "json");
+    expect(verdict(over)).toBe(calendarDue(utcToSerial(2026, 10, 21), utcToSerial(2026, 5, 15), "quarterly", "start"));
+    const none = rebal("check", bare, "--sheet", "Book", "--policy", "Cal", "--asof", "2026-11-21", "--format", "json");
+    expect(none.code).toBe(0);
+    expect(verdict(none)).toBe(true);
+    const bad = rebal("check", book, "--sheet", "Book", "--policy", "Cal", "--asof", "soon");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--asof");
+    const before = rebal("check", book, "--sheet", "Book", "--policy", "Cal", "--asof", "2026-09-01");
+    expect(before.code).toBe(1);
+    expect(before.stderr).toContain("before the last rebalance 2026-10-01");
+  });
+
+  test("trades follow the same decision: nothing traded when the calendar is not due", () => {
+    const notDue = rebal("trades", book, "--sheet", "Book", "--policy", "Cal", "--asof", "2026-11-21", "--format", "json");
+    const due = rebal("trades", book, "--sheet", "Book", "--policy", "Cal", "--asof", "2027-01-04", "--format", "json");
+    expect((JSON.parse(notDue.stdout) as Row[]).every((x) => x.trade === 0)).toBe(true);
+    expect((JSON.parse(due.stdout) as Row[]).some((x) => x.trade !== 0)).toBe(true);
   });
 });
 
