@@ -1,5 +1,5 @@
 /**
- * `rebal demo`: a demo workbook from the shared factor-ETF prices (../shared/data/factors_dataset.csv.gz,
+ * `rebal demo`: a demo workbook from the bundled factor-ETF prices (data/factors_dataset.csv.gz,
  * gunzipped with node:zlib): sheets Holdings (asset, quantity, price = last close, target; cash;
  * live REBAL.TRADES / REBAL.DRIFT formulas written as array formulas with cached values), Prices,
  * Rebal Policies (the stored policy "Demo", docs/policy-format.md, with its REBAL_POLICY_Demo name
@@ -20,7 +20,7 @@ import { addTradeSheet, formatTable, inputsHash, version } from "./output";
 import { isoToSerial } from "./prices";
 
 export const DEMO_POLICY_TEXT = "name=Demo; trigger=threshold; band_abs=0.05; band_rel=0.15; lot=1; min_trade=500; cost_bps=5";
-export const defaultDataFile = (): string => path.resolve(__dirname, "..", "..", "..", "shared", "data", "factors_dataset.csv.gz");
+export const defaultDataFile = (): string => path.resolve(__dirname, "..", "..", "data", "factors_dataset.csv.gz");
 
 /** An array formula over `range` with cached results (exceljs writes the master cell's formula + ref, values elsewhere). */
 function arrayFormula(ws: ExcelJS.Worksheet, range: string, formula: string, results: number[]): void {
@@ -29,7 +29,7 @@ function arrayFormula(ws: ExcelJS.Worksheet, range: string, formula: string, res
 
 export async function runDemo(out: string, dataFile: string | null): Promise<{ table: string }> {
   const file = dataFile ?? defaultDataFile();
-  if (!existsSync(file)) throw new FileError(`demo data not found: ${file} (the demo reads ../shared/data/factors_dataset.csv.gz next to the repository; pass --data FILE.csv.gz to use another copy)`);
+  if (!existsSync(file)) throw new FileError(`demo data not found: ${file} (the demo reads the repository's data/factors_dataset.csv.gz; pass --data FILE.csv.gz to use another copy)`);
   const gz = readFileSync(file);
   let bytes: Buffer;
   try {

@@ -80,7 +80,7 @@ prices.csv: header date, asset...; one row per day, oldest first; dates yyyy-mm-
   optimize: `rebal optimize <prices.csv> [--objective ${OBJECTIVES.join("|")}] [--returns mean|arith|ema] [--cov sample|ledoit_wolf|...] [--options "risk_free_rate=0.02; max_weight=0.4; target_return=0.1"] [--format table|csv|json]
 `,
   demo: `rebal demo [--out rebal-demo.xlsx]
-Writes a demo workbook from ../shared/data/factors_dataset.csv.gz (Holdings, Prices, the stored policy "Demo", live REBAL formulas, a trade sheet) and prints the trades.
+Writes a demo workbook from data/factors_dataset.csv.gz (Holdings, Prices, the stored policy "Demo", live REBAL formulas, a trade sheet) and prints the trades.
 `,
 };
 

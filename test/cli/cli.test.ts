@@ -5,7 +5,7 @@
  * (docs/policy-format.md), the trade-sheet .xlsx, batches in worker threads vs sequential, the demo.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import ExcelJS from "exceljs";
@@ -260,8 +260,7 @@ describe("batches", () => {
   });
 });
 
-const DATA = path.resolve(ROOT, "..", "shared", "data", "factors_dataset.csv.gz");
-(existsSync(DATA) ? describe : describe.skip)("demo", () => {
+describe("demo (data/factors_dataset.csv.gz, bundled)", () => {
   test("rebal demo writes a readable workbook (holdings, prices, stored policy, formulas, trade sheet) that rebal reads back", async () => {
     const out = path.join(dir, "demo.xlsx");
     const r = rebal("demo", "--out", out);
