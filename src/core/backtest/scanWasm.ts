@@ -29,46 +29,19 @@
  * which kernel.ts drops above 64 MiB.)
  *
  * The module is 457 bytes (scanModuleBytes().length, checked by test/core/backtest.scan.test.ts),
- * built here at load time (no build step, no network) and compiled synchronously; where
+ * built at load time with wasmAssembler.ts (no build step, no network) and compiled synchronously; where
  * WebAssembly or its SIMD proposal is missing, or compiling fails, `QuietScanner.create` returns null and the engine uses its JS loop (same decisions).
  * Pure TypeScript: no Office, DOM or Node APIs (WebAssembly is a JavaScript global).
  */
 
-// ---- a tiny assembler ----------------------------------------------------------------------
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) { out.push(b); return out; }
-    out.push(b | 0x80);
-  }
-}
-function f64Bytes(x: number): number[] {
-  const b = new Uint8Array(new Float64Array([x]).buffer);
-  return Array.from(b);
-}
-const str = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+import { F64, I32, V128, f64Const, i32Const, localGet, localSet, locals, simd, uleb, wasmModule } from "../wasmAssembler";
 
-const I32 = 0x7f, F64 = 0x7c, V128 = 0x7b, VOID = 0x40;
+const VOID = 0x40;
 const BLOCK = 0x02, LOOP = 0x03, IF = 0x04, END = 0x0b, BR = 0x0c, BR_IF = 0x0d;
-const GET = 0x20, SET = 0x21, TEE = 0x22;
-const F64_LOAD = 0x2b, F64_STORE = 0x39, I32_CONST = 0x41, F64_CONST = 0x44;
+const TEE = 0x22;
+const F64_LOAD = 0x2b, F64_STORE = 0x39;
 const I32_EQZ = 0x45, I32_NE = 0x47, I32_GE_U = 0x4f, F64_LT = 0x63, F64_GT = 0x64, F64_LE = 0x65, F64_GE = 0x66;
 const I32_ADD = 0x6a, I32_AND = 0x71, I32_SHL = 0x74, F64_ADD = 0xa0, F64_MUL = 0xa2, F64_MIN = 0xa4, F64_MAX = 0xa5;
-const simd = (code: number): number[] => [0xfd, ...uleb(code)];
 const V128_LOAD = 0x00, F64X2_SPLAT = 0x14, F64X2_EXTRACT = 0x21, F64X2_ADD = 0xf0, F64X2_MUL = 0xf2, F64X2_PMIN = 0xf6, F64X2_PMAX = 0xf7;
 
 /** The bytes of the module (exported for the tests: they must validate). */
@@ -80,10 +53,7 @@ export function scanModuleBytes(): Uint8Array<ArrayBuffer> {
   const [r, rowp, j, end2, rowBytes] = [8, 9, 10, 11, 12];
   const [H, MX, MN, PM, V, p] = [13, 14, 15, 16, 17, 18];
   const [acc, mx, mn, pm, pv] = [19, 20, 21, 22, 23];
-  const g = (i: number): number[] => [GET, ...uleb(i)];
-  const st = (i: number): number[] => [SET, ...uleb(i)];
-  const i32 = (v: number): number[] => [I32_CONST, ...sleb(v)];
-  const f64 = (v: number): number[] => [F64_CONST, ...f64Bytes(v)];
+  const g = localGet, st = localSet, i32 = i32Const, f64 = f64Const;
   const vload = (base: number): number[] => [...g(base), ...g(j), I32_ADD, ...simd(V128_LOAD), 3, 0];
   const fload = (base: number): number[] => [...g(base), ...g(end2), I32_ADD, F64_LOAD, 3, 0];
   const lane = (v: number, k: number): number[] => [...g(v), ...simd(F64X2_EXTRACT), k];
@@ -135,15 +105,7 @@ export function scanModuleBytes(): Uint8Array<ArrayBuffer> {
   e([BR, 0, END, END]);
   e(g(r));
   e([END]);
-  const body = [...vec([[...uleb(5), I32], [...uleb(6), F64], [...uleb(5), V128]]), ...code];
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32], [F64], [I32]]), ...vec([[I32]])]])),
-    ...section(2, vec([[...str("e"), ...str("m"), 0x02, 0x00, ...uleb(1)]])),
-    ...section(3, vec([uleb(0)])),
-    ...section(7, vec([[...str("scan"), 0x00, ...uleb(0)]])),
-    ...section(10, vec([[...uleb(body.length), ...body]])),
-  ]);
+  return wasmModule([{ name: "scan", params: [I32, I32, I32, I32, I32, I32, F64, I32], results: [I32], body: [...locals([[5, I32], [6, F64], [5, V128]]), ...code] }]);
 }
 
 type ScanFn = (rows: number, nRows: number, n: number, q: number, cu: number, cb: number, cash: number, out: number) => number;

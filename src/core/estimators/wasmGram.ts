@@ -22,53 +22,26 @@
  * 6.6-8.5 GFLOP/s with other jobs running (3.3-3.9x the JS kernel in the same run); ml-matrix's
  * `covariance()` (a scalar triple loop on number[][]) is 27-29x slower. The JS libraries we
  * ship are scalar, and native BLAS bindings cannot run in the Office WebView. The module is
- * about 1.5 KB, assembled here at load time (no build step, no network) and compiled
+ * about 1.5 KB, assembled at load time by wasmAssembler.ts (no build step, no network) and compiled
  * synchronously (`new WebAssembly.Module` on buffers under 4 KB is allowed on a browser main
  * thread); the task pane CSP allows 'wasm-unsafe-eval' (test/browser/covariance.test.ts runs it
  * there). Where WebAssembly or SIMD is missing, or compiling or growing the memory fails,
  * `gramWasm()` returns null (or the product returns null) and kernel.ts uses the JS kernel.
  */
 
-// ---- a tiny assembler --------------------------------------------------------------------
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) { out.push(b); return out; }
-    out.push(b | 0x80);
-  }
-}
-const str = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+import { I32, V128, i32Const, localGet, localSet, locals, simd, uleb, wasmModule } from "../wasmAssembler";
 
-const I32 = 0x7f, V128 = 0x7b;
 const op = {
   block: 0x02, loop: 0x03, br: 0x0c, brIf: 0x0d, end: 0x0b,
-  get: 0x20, set: 0x21,
-  f64Load: 0x2b, f64Store: 0x39, i32Const: 0x41,
+  f64Load: 0x2b, f64Store: 0x39,
   i32GeU: 0x4f, i32Ne: 0x47, i32Add: 0x6a, i32Mul: 0x6c, f64Add: 0xa0,
 };
-const simd = (code: number): number[] => [0xfd, ...uleb(code)];
 const V128_LOAD = 0x00, V128_STORE = 0x0b, V128_CONST = 0x0c, F64X2_EXTRACT = 0x21, F64X2_ADD = 0xf0, F64X2_MUL = 0xf2;
 
 /** Row pairs per inner-loop iteration: the panel length L must be a multiple of 2 * UNROLL. */
 export const UNROLL = 2;
 
-const g = (i: number): number[] => [op.get, ...uleb(i)];
-const st = (i: number): number[] => [op.set, ...uleb(i)];
-const i32 = (v: number): number[] => [op.i32Const, ...sleb(v)];
+const g = localGet, st = localSet, i32 = i32Const;
 const vload = (base: number, offset: number): number[] => [...g(base), ...simd(V128_LOAD), 4, ...uleb(offset)];
 const vstore = (base: number, offset: number, value: number): number[] => [...g(base), ...g(value), ...simd(V128_STORE), 4, ...uleb(offset)];
 /** `dst = dst + a * b` (f64x2), or `dst = dst + a` when b is null. */
@@ -115,7 +88,7 @@ function rowBody(): number[] {
   }
   e(g(j), i32(1), [op.i32Add], st(j));
   e([op.br, 0, op.end, op.end, op.end]);
-  return [...vec([[...uleb(6), I32], [...uleb(13), V128]]), ...code];
+  return [...locals([[6, I32], [13, V128]]), ...code];
 }
 
 /**
@@ -159,20 +132,14 @@ function momBody(): number[] {
   e(g(ia), g(end), [op.i32Ne, op.brIf, 0, op.end]);
   e(g(p), i32(1), [op.i32Add], st(p));
   e([op.br, 0, op.end, op.end, op.end]);
-  return [...vec([[...uleb(6), I32], [...uleb(18), V128]]), ...code];
+  return [...locals([[6, I32], [18, V128]]), ...code];
 }
 
 /** The bytes of the module (exported for the tests: they must validate). */
 export function gramModuleBytes(): Uint8Array<ArrayBuffer> {
-  const row = rowBody(), mom = momBody();
-  const params = (n: number): number[] => [0x60, ...vec(new Array(n).fill([I32])), 0x00];
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([params(6), params(5)])),
-    ...section(2, vec([[...str("e"), ...str("m"), 0x02, 0x00, ...uleb(1)]])),
-    ...section(3, vec([uleb(0), uleb(1)])),
-    ...section(7, vec([[...str("row"), 0x00, ...uleb(0)], [...str("mom"), 0x00, ...uleb(1)]])),
-    ...section(10, vec([[...uleb(row.length), ...row], [...uleb(mom.length), ...mom]])),
+  return wasmModule([
+    { name: "row", params: new Array(6).fill(I32), results: [], body: rowBody() },
+    { name: "mom", params: new Array(5).fill(I32), results: [], body: momBody() },
   ]);
 }
 
