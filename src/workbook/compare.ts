@@ -37,7 +37,7 @@ import { columnLetter } from "../core/holdingsTable";
 import { nameKey } from "../core/policyStore";
 import { ADDIN_VERSION, errorMessage, runExcel } from "./excel";
 import { readInputs } from "./inputs";
-import { resolveReference } from "./ranges";
+import { datedSheetName, resolveReference } from "./ranges";
 
 export type Cell = string | number | boolean;
 
@@ -259,13 +259,7 @@ export function layoutComparison(result: CompareResult, stamp: ComparisonStamp):
 }
 
 /** "Compare 2026-11-21", or with " (2)", " (3)"... when taken (case-insensitive, like Excel). */
-export function uniqueCompareSheetName(date: Date, taken: string[]): string {
-  const pad = (x: number) => String(x).padStart(2, "0");
-  const base = `Compare ${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
-  const set = new Set(taken.map((s) => s.toLowerCase()));
-  if (!set.has(base.toLowerCase())) return base;
-  for (let k = 2; ; k++) if (!set.has(`${base} (${k})`.toLowerCase())) return `${base} (${k})`;
-}
+export const uniqueCompareSheetName = (date: Date, taken: string[]): string => datedSheetName("Compare", date, taken);
 
 /**
  * Cells of the data block per request. Excel on the web refuses requests over about 5 MB; a number

@@ -5,12 +5,22 @@
  * a reference: a table is stored as "=Table[#All]" (grows with the table), a range with absolute
  * references ("='My book'!$B$2:$E$9"; defined names move with inserted rows anyway).
  * Values come back as Office gives them: blank cells are "" (missing, never zero, per conventions).
+ * Also the names of the sheets the pane adds ("Trades 2026-11-21", "Compare 2026-11-21 (2)").
  */
 import { RebalError } from "../core/errors";
 import { runExcel } from "./excel";
 
 const A1 = /^\$?[A-Za-z]{1,3}\$?\d+(?::\$?[A-Za-z]{1,3}\$?\d+)?$/;
 const IDENT = /^[A-Za-z_\\][A-Za-z0-9_.]*$/;
+
+/** "<prefix> 2026-11-21" (local date), or with " (2)", " (3)"... when taken (case-insensitive, like Excel). */
+export function datedSheetName(prefix: string, date: Date, taken: string[]): string {
+  const pad = (x: number) => String(x).padStart(2, "0");
+  const base = `${prefix} ${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  const set = new Set(taken.map((s) => s.toLowerCase()));
+  if (!set.has(base.toLowerCase())) return base;
+  for (let k = 2; ; k++) if (!set.has(`${base} (${k})`.toLowerCase())) return `${base} (${k})`;
+}
 
 export function quoteSheetName(name: string): string {
   return /^[A-Za-z_][A-Za-z0-9_.]*$/.test(name) ? name : `'${name.replace(/'/g, "''")}'`;

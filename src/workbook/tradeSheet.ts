@@ -33,6 +33,7 @@ import { ADDIN_VERSION, errorMessage, runExcel } from "./excel";
 import { canonicalInputs, sha256Hex } from "./hash";
 import { PolicyInputs, readInputs } from "./inputs";
 import { checkRebalanceRecord, readStore, recordRebalanceDate } from "./policies";
+import { datedSheetName } from "./ranges";
 
 export type Cell = string | number | boolean;
 
@@ -138,13 +139,7 @@ export function layoutTradeSheet(inputs: PolicyInputs, plan: TradePlan, stamp: S
 }
 
 /** "Trades 2026-11-21", or with " (2)", " (3)"... when taken (case-insensitive, like Excel). */
-export function uniqueSheetName(date: Date, taken: string[]): string {
-  const pad = (x: number) => String(x).padStart(2, "0");
-  const base = `Trades ${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
-  const set = new Set(taken.map((s) => s.toLowerCase()));
-  if (!set.has(base.toLowerCase())) return base;
-  for (let k = 2; ; k++) if (!set.has(`${base} (${k})`.toLowerCase())) return `${base} (${k})`;
-}
+export const uniqueSheetName = (date: Date, taken: string[]): string => datedSheetName("Trades", date, taken);
 
 export interface TradeSheetResult {
   sheetName: string;
