@@ -12,7 +12,6 @@
  */
 import { existsSync, readFileSync } from "fs";
 import path from "path";
-import ts from "typescript";
 import { backtestSummary, runBacktest } from "../../src/core/backtest";
 import { Policy, parsePolicy } from "../../src/core/policy";
 import { savePolicy } from "../../src/workbook/policies";
@@ -98,19 +97,9 @@ let initial: FakeState;
 
 beforeAll(async () => {
   initial = await initialWorkbook();
-  const js = ts.transpileModule(readFileSync(path.join(ROOT, "test", "support", "fakeExcel.ts"), "utf8"), {
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020 },
-  }).outputText;
-  const lib = `(function () { var exports = {}; var module = { exports: exports }; ${js}\n window.FakeExcelLib = exports; })()`;
   h = await Harness.start();
   await h.page.setViewportSize({ width: 420, height: 1000 });
-  await h.page.addInitScript({
-    content: `${lib};
-      window.__fake = FakeExcelLib.createFakeExcel(${JSON.stringify(initial)});
-      window.Excel = window.__fake.Excel;
-      window.__csp = [];
-      document.addEventListener("securitypolicyviolation", function (e) { window.__csp.push(e.violatedDirective + ": " + e.blockedURI); });`,
-  });
+  await h.installFakeWorkbook(initial);
   await h.page.goto(`${h.origin}/taskpane.html`, { waitUntil: "load" });
   await h.page.getByText(/max drift/).first().waitFor({ timeout: 20_000 });
 }, 120_000);

@@ -16,6 +16,8 @@ import type { AddressInfo } from "net";
 import os from "os";
 import path from "path";
 import { chromium, type BrowserContext, type Page, type Route } from "playwright-core";
+import ts from "typescript";
+import type { FakeState } from "../support/fakeExcel";
 import { DIST, requireDist } from "../support/dist";
 
 export const CHROMIUM = "/usr/bin/chromium";
@@ -262,6 +264,39 @@ export class Harness {
       ([fid, fargs]) => (window as unknown as { __call: (i: string, a: unknown[]) => Promise<unknown> }).__call(fid, fargs),
       [id, args] as [string, unknown[]],
     );
+  }
+
+  /**
+   * Before the page's scripts: the in-memory workbook of test/support/fakeExcel.ts (which has no
+   * imports, so it is transpiled alone and wrapped) as `window.Excel`, created from `state` and kept
+   * as `window.__fake`; CSP violations collected in `window.__csp` (watchCsp).
+   */
+  async installFakeWorkbook(state: FakeState): Promise<void> {
+    const js = ts.transpileModule(readFileSync(path.join(__dirname, "..", "support", "fakeExcel.ts"), "utf8"), {
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020 },
+    }).outputText;
+    const lib = `(function () { var exports = {}; var module = { exports: exports }; ${js}\n window.FakeExcelLib = exports; })()`;
+    await this.page.addInitScript({
+      content: `${lib};
+        window.__fake = FakeExcelLib.createFakeExcel(${JSON.stringify(state)});
+        window.Excel = window.__fake.Excel;`,
+    });
+    await this.watchCsp();
+  }
+
+  /** Before the page's scripts: CSP violations are collected in `window.__csp`. */
+  async watchCsp(): Promise<void> {
+    await this.page.addInitScript(() => {
+      const w = window as unknown as { __csp: string[] };
+      w.__csp = [];
+      document.addEventListener("securitypolicyviolation", (e) => w.__csp.push(`${e.violatedDirective}: ${e.blockedURI}`));
+    });
+  }
+
+  /** Opens dist/taskpane.html (stub Office, no workbook) and waits until it reports "Ready". */
+  async openReadyPane(): Promise<void> {
+    await this.page.goto(`${this.origin}/taskpane.html`, { waitUntil: "load" });
+    await this.page.waitForFunction(() => document.getElementById("status")?.textContent?.startsWith("Ready"), null, { timeout: 10_000 });
   }
 
   async close(): Promise<void> {

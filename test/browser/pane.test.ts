@@ -13,7 +13,6 @@
  */
 import { readFileSync } from "fs";
 import path from "path";
-import ts from "typescript";
 import { DEFAULT_POLICY, Policy, parsePolicy } from "../../src/core/policy";
 import { POLICY_SHEET, readPolicySheet, readStoredPolicies } from "../../src/core/policyStore";
 import { tradeSheetFn, tradesFn } from "../../src/functions/rebalance";
@@ -43,20 +42,9 @@ let h: Harness;
 const initial = initialWorkbook();
 
 beforeAll(async () => {
-  // fakeExcel.ts has no imports: transpiled alone and wrapped, it defines window.FakeExcelLib
-  const js = ts.transpileModule(readFileSync(path.join(ROOT, "test", "support", "fakeExcel.ts"), "utf8"), {
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020 },
-  }).outputText;
-  const lib = `(function () { var exports = {}; var module = { exports: exports }; ${js}\n window.FakeExcelLib = exports; })()`;
   h = await Harness.start();
   await h.page.setViewportSize({ width: 420, height: 900 });
-  await h.page.addInitScript({
-    content: `${lib};
-      window.__fake = FakeExcelLib.createFakeExcel(${JSON.stringify(initial)});
-      window.Excel = window.__fake.Excel;
-      window.__csp = [];
-      document.addEventListener("securitypolicyviolation", function (e) { window.__csp.push(e.violatedDirective + ": " + e.blockedURI); });`,
-  });
+  await h.installFakeWorkbook(initial);
   await h.page.goto(`${h.origin}/taskpane.html`, { waitUntil: "load" });
   await h.page.getByText("No policies in this workbook yet.").waitFor({ timeout: 15_000 });
 });

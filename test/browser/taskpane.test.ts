@@ -13,13 +13,8 @@ const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as
 let h: Harness;
 beforeAll(async () => {
   h = await Harness.start();
-  await h.page.addInitScript(() => {
-    const w = window as unknown as { __csp: string[] };
-    w.__csp = [];
-    document.addEventListener("securitypolicyviolation", (e) => w.__csp.push(`${e.violatedDirective}: ${e.blockedURI}`));
-  });
-  await h.page.goto(`${h.origin}/taskpane.html`, { waitUntil: "load" });
-  await h.page.waitForFunction(() => document.getElementById("status")?.textContent?.startsWith("Ready"), null, { timeout: 10_000 });
+  await h.watchCsp();
+  await h.openReadyPane();
 });
 afterAll(async () => {
   await h?.close();
