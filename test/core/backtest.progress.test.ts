@@ -7,20 +7,11 @@
 import { BacktestCancelled, isCancelled, PROGRESS_EVERY, runBacktest } from "../../src/core/backtest";
 import { RebalError } from "../../src/core/errors";
 import { parsePolicy } from "../../src/core/policy";
+import { randomWalk, rng } from "../support/priceWalk";
 
 /** Weekday dates and a seeded random walk of prices, T rows x n assets. */
 function history(T: number, n: number, seed = 7) {
-  let s = seed;
-  const rnd = () => ((s = (s * 16807) % 2147483647) / 2147483647);
-  const dates = new Float64Array(T);
-  const prices = new Float64Array(T * n);
-  const last = Array.from({ length: n }, () => 20 + rnd() * 100);
-  let d = 43836;
-  for (let t = 0; t < T; t++) {
-    dates[t] = d;
-    d += t % 5 === 4 ? 3 : 1;
-    for (let i = 0; i < n; i++) { last[i] *= 1 + (rnd() - 0.5) * 0.06; prices[t * n + i] = last[i]; }
-  }
+  const { dates, prices } = randomWalk(T, n, rng(seed), { base: 20, span: 100, vol: 0.06 });
   return { dates, prices, nAssets: n, targets: new Float64Array(n).fill(0.95 / n) };
 }
 

@@ -10,28 +10,13 @@
 import { backtestPrices, runBacktest, RunBacktestOptions } from "../../src/core/backtest";
 import { scanModuleBytes } from "../../src/core/backtest/scanWasm";
 import { parsePolicy } from "../../src/core/policy";
+import { randomWalk, rng } from "../support/priceWalk";
 
-function rng(seed: number): () => number {
-  let s = seed;
-  return () => (s = (s * 16807) % 2147483647) / 2147483647;
-}
 
 /** T weekdays x n assets: a random walk; asset 1 (if n > 2) enters late, asset 2 has a 5-day halt. */
 function history(T: number, n: number, seed: number, holes: boolean) {
   const r = rng(seed);
-  const dates = new Float64Array(T);
-  const prices = new Float64Array(T * n);
-  const last = Array.from({ length: n }, () => 10 + r() * 200);
-  let d = 43836;
-  for (let t = 0; t < T; t++) {
-    dates[t] = d;
-    d += t % 5 === 4 ? 3 : 1;
-    const m = (r() - 0.5) * 0.02;
-    for (let i = 0; i < n; i++) {
-      last[i] *= 1 + m + (r() - 0.5) * 0.04;
-      prices[t * n + i] = last[i];
-    }
-  }
+  const { dates, prices } = randomWalk(T, n, r, { base: 10, span: 200, vol: 0.04, market: 0.02 });
   if (holes && n > 2) {
     for (let t = 0; t < Math.floor(T / 5); t++) prices[t * n + 1] = NaN;
     for (let t = Math.floor(T / 2); t < Math.floor(T / 2) + 5; t++) prices[t * n + 2] = NaN;

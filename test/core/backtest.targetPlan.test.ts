@@ -12,11 +12,8 @@
 import { runBacktest, TargetPlanner, targetPlanApplies } from "../../src/core/backtest";
 import { parsePolicy } from "../../src/core/policy";
 import { planTrades } from "../../src/core/trades";
+import { randomWalk, rng } from "../support/priceWalk";
 
-function rng(seed: number): () => number {
-  let s = seed;
-  return () => (s = (s * 16807) % 2147483647) / 2147483647;
-}
 
 /** A random book: n assets, targets summing to 1 or less, some assets at 0, some already on target. */
 function randomBook(r: () => number, n: number) {
@@ -120,17 +117,7 @@ describe("TargetPlanner vs planTrades", () => {
 
 /** Weekday dates and a random walk, T x n, every price present. */
 function history(T: number, n: number, seed: number) {
-  const r = rng(seed);
-  const dates = new Float64Array(T);
-  const prices = new Float64Array(T * n);
-  const last = Array.from({ length: n }, () => 10 + r() * 200);
-  let d = 43836;
-  for (let k = 0; k < T; k++) {
-    dates[k] = d;
-    d += k % 5 === 4 ? 3 : 1;
-    for (let i = 0; i < n; i++) { last[i] *= 1 + (r() - 0.5) * 0.05; prices[k * n + i] = last[i]; }
-  }
-  return { dates, prices, n };
+  return { ...randomWalk(T, n, rng(seed), { base: 10, span: 200, vol: 0.05 }), n };
 }
 
 describe("engine fast paths", () => {
