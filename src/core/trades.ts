@@ -49,6 +49,7 @@
 import { halfWidths, BAND_TOLERANCE } from "./bands";
 import { decide, Decision } from "./check";
 import { RebalError, fmt } from "./errors";
+import { CASH_TOL, LotPlanner, OPTIMALITY_TOL } from "./lotPlan";
 import { Policy } from "./policy";
 
 export interface Book {
@@ -99,6 +100,11 @@ export interface TradePlan {
   /** min(buys, sells) / V (conventions.md). */
   turnover: number;
   decision: Decision;
+  /** F of the plan, its proven lower bound, the gap (0 = proven optimal) and the nodes searched. */
+  objective: number;
+  lowerBound: number;
+  optimalityGap: number;
+  nodes: number;
 }
 
 export interface PlanOptions {
@@ -106,6 +112,8 @@ export interface PlanOptions {
   calendarDue?: boolean | null;
   /** Names asset i in messages (default "row i+1"). */
   label?: (i: number) => string;
+  /** The solver and its buffers, owned by the caller to reuse across plans (default: a new one). */
+  planner?: LotPlanner | null;
 }
 
 /** Validates a book; errors name the asset's row and the field. */
@@ -167,7 +175,7 @@ export function planTrades(book: Book, policy: Policy, options: PlanOptions = {}
   const restricted = book.restricted ?? null;
   if (!decision.due) {
     for (let i = 0; i < n; i++) reasons[i] = breached[i] ? Reason.NotDue : Reason.InBand;
-    return finishPlan(book, policy, V, w, d, h, breached, trades, reasons, decision);
+    return finishPlan(book, policy, V, w, d, h, breached, trades, reasons, decision, NOT_PLANNED);
   }
 
   // Destination, and the box of allowed trades in shares (lot multiples) and in weights.
@@ -175,9 +183,9 @@ export function planTrades(book: Book, policy: Policy, options: PlanOptions = {}
   const lots = new Float64Array(n);
   const loQ = new Float64Array(n);
   const hiQ = new Float64Array(n);
-  const lo = new Float64Array(n);
-  const hi = new Float64Array(n);
   const tradeable = new Uint8Array(n);
+  const rawLo = new Float64Array(n); // the box before lot rounding (the fractional plan's)
+  const rawHi = new Float64Array(n);
   const belowReserve = book.cash < policy.cashReserve * V;
   for (let i = 0; i < n; i++) {
     const bookLot = book.lots ? book.lots[i] : NaN;
@@ -186,7 +194,7 @@ export function planTrades(book: Book, policy: Policy, options: PlanOptions = {}
     // edge/midpoint move only breached assets (an asset inside its band is where it should be);
     // with target, scope decides
     const canTrade = !(restricted && restricted[i]) && (k === 0 && policy.scope === "all" ? true : breached[i] === 1);
-    if (!canTrade) { lo[i] = hi[i] = w[i]; continue; }
+    if (!canTrade) continue;
     tradeable[i] = 1;
     let di = k === 0 ? t[i] : Math.min(Math.max(w[i], t[i] - k * h[i]), t[i] + k * h[i]);
     if (minW && !Number.isNaN(minW[i])) di = Math.max(di, minW[i]);
@@ -196,14 +204,14 @@ export function planTrades(book: Book, policy: Policy, options: PlanOptions = {}
     let b = policy.mode === "sell_only" ? 0 : Infinity;
     // Never buy an asset at or above its destination.
     if (di <= w[i] + 1e-15) b = Math.min(b, 0);
+    rawLo[i] = a;
+    rawHi[i] = b;
     if (L > 0) {
       if (a !== -Infinity) a = Math.ceil(a / L - 1e-9) * L;
       if (b !== Infinity) b = Math.floor(b / L + 1e-9) * L;
     }
     loQ[i] = a;
     hiQ[i] = b;
-    lo[i] = a === -Infinity ? -Infinity : w[i] + (a * p[i]) / V;
-    hi[i] = b === Infinity ? Infinity : w[i] + (b * p[i]) / V;
   }
   let sumD = 0;
   for (let i = 0; i < n; i++) sumD += d[i];
@@ -212,71 +220,81 @@ export function planTrades(book: Book, policy: Policy, options: PlanOptions = {}
   const dc = Math.max(1 - sumD, reserve);
   const bps = policy.costBps / 1e4;
   const fixed = policy.costFixed;
+  const planner = options.planner ?? new LotPlanner();
+  const idx = new Int32Array(n);
+  let m = 0;
+  for (let i = 0; i < n; i++) if (tradeable[i]) idx[m++] = i;
+  const c0 = book.cash / V;
 
-  // 1. Continuous relaxation with costs taken off the budget.
-  const x = new Float64Array(n);
-  let costEst = 0;
-  let mu = NaN;
-  for (let iter = 0; iter < 3; iter++) {
-    mu = solveRelaxation(d, lo, hi, dc, reserve, 1 - costEst / V, x);
-    let c2 = 0;
-    for (let i = 0; i < n; i++) {
-      const dv = Math.abs(x[i] - w[i]) * V;
-      if (dv > 1e-10 * V) c2 += dv * bps + fixed;
-    }
-    if (Math.abs(c2 - costEst) <= 1e-12 * V) break;
-    costEst = c2;
+  // 1. The exact fractional plan (same policy, fractional lots, no min_trade, no fixed cost).
+  planner.reset(m, bps, 0, c0, dc, reserve);
+  for (let j = 0; j < m; j++) {
+    const i = idx[j];
+    planner.e0[j] = w[i] - d[i];
+    planner.delta[j] = p[i] / V;
+    planner.lo[j] = rawLo[i];
+    planner.hi[j] = rawHi[i];
+  }
+  planner.setFloor(cashFloor(planner, c0, reserve));
+  const lambdaRelaxed = planner.solveConvex(0);
+  const x = Float64Array.from(w);
+  for (let j = 0; j < m; j++) x[idx[j]] = w[idx[j]] + (planner.best[j] * p[idx[j]]) / V;
+
+  // Sales only where the exact fractional plan sells (to reach the destination, or to fund the
+  // others when some destinations cannot be reached), or when cash below the reserve must be raised.
+  for (let i = 0; i < n; i++) {
+    if (tradeable[i] && !belowReserve && !(x[i] < w[i] - DIRECTION_TOL)) loQ[i] = Math.max(loQ[i], 0);
   }
 
-  // Sales only where the relaxed book sells (to reach the destination, or to fund the others when
-  // some destinations cannot be reached), or when cash below the reserve must be raised: a trade
-  // never moves an asset away from where the closest feasible book puts it.
-  for (let i = 0; i < n; i++) {
-    if (tradeable[i] && !belowReserve && !(x[i] < w[i] - 1e-15)) { loQ[i] = Math.max(loQ[i], 0); lo[i] = Math.max(lo[i], w[i]); }
-  }
-
-  // 2. Round to the nearest lot multiple in the box, apply min_trade.
-  const dust = 1e-10 * V;
-  for (let i = 0; i < n; i++) {
-    if (!tradeable[i]) continue;
+  // 2. The whole-lot problem (lotPlan.ts), started from the relaxation rounded to lots.
+  planner.reset(m, bps, fixed / V, c0, dc, reserve);
+  const start = new Float64Array(m);
+  const units = new Float64Array(m);
+  for (let j = 0; j < m; j++) {
+    const i = idx[j];
     const L = lots[i];
+    const u = L > 0 ? L : 1;
+    units[j] = u;
+    planner.isInt[j] = L > 0 ? 1 : 0;
+    planner.e0[j] = w[i] - d[i];
+    planner.delta[j] = (u * p[i]) / V;
+    planner.lo[j] = L > 0 && Number.isFinite(loQ[i]) ? Math.round(loQ[i] / L) : loQ[i];
+    planner.hi[j] = L > 0 && Number.isFinite(hiQ[i]) ? Math.round(hiQ[i] / L) : hiQ[i];
+    let mp: number;
+    if (L > 0) mp = policy.minTrade > 0 ? Math.max(1, Math.ceil((policy.minTrade * (1 - 1e-12)) / (L * p[i]) - 1e-9)) : 1;
+    else mp = policy.minTrade > 0 || fixed > 0 ? Math.max(policy.minTrade / p[i], FRACTIONAL_MIN_SHARES) : 0;
+    planner.mp[j] = mp;
+    planner.mn[j] = mp;
     const raw = ((x[i] - w[i]) * V) / p[i];
-    let dq = L > 0 ? Math.round(raw / L) * L : raw;
-    dq = Math.min(Math.max(dq, loQ[i]), hiQ[i]);
-    if (Math.abs(dq) * p[i] <= dust) dq = 0;
-    if (dq !== 0 && Math.abs(dq) * p[i] < policy.minTrade) {
-      const m = minimalTrade(L, p[i], policy.minTrade, Math.sign(dq), loQ[i], hiQ[i]);
-      // the nearer of "no trade" and the smallest allowed trade in that direction
-      dq = m !== 0 && Math.abs(m - raw) < Math.abs(raw) ? m : 0;
-    }
-    trades[i] = dq;
+    let k = L > 0 ? Math.round(raw / L) : raw;
+    k = Math.min(Math.max(k, planner.lo[j]), planner.hi[j]);
+    if (k !== 0 && (k > 0 ? k < mp : -k < mp)) k = 0;
+    start[j] = k;
   }
+  const floor = cashFloor(planner, c0, reserve);
+  planner.setFloor(floor);
+  const result = planner.solve(start, Number.isFinite(lambdaRelaxed) ? lambdaRelaxed : 0);
+  for (let j = 0; j < m; j++) trades[idx[j]] = planner.best[j] * units[j];
 
-  // 3. Local search on the exact objective, unless the start is the closed-form optimum (header).
-  let closedForm = mu === 0 && bps === 0 && fixed === 0 && policy.minTrade === 0 && policy.mode === "full" && k === 0 && !policy.allowShort && !minW && !maxW;
-  for (let i = 0; i < n && closedForm; i++) if (lots[i] !== 0 || !tradeable[i]) closedForm = false;
-  if (!closedForm || !startIsClosedForm(q, p, d, trades, V, book.cash, dc, reserve)) {
-    const search = new LocalSearch(q, p, w, d, dc, V, book.cash, reserve, bps, fixed, policy.minTrade, lots, loQ, hiQ, trades);
-    search.run();
-  }
-
-  // 4. Fractional trades to 1e-8 shares; then the cash reserve exactly, in currency.
+  // 3. Fractional trades to 1e-8 shares; then the cash floor exactly, in currency.
   for (let i = 0; i < n; i++) {
     if (lots[i] !== 0 || trades[i] === 0) continue;
     let v = Math.round(trades[i] * 1e8) / 1e8;
     if (Math.abs(v) * p[i] < policy.minTrade) v = (Math.sign(v) * Math.ceil(Math.abs(trades[i]) * 1e8)) / 1e8; // stay above min_trade
     trades[i] = Math.min(Math.max(v, loQ[i]), hiQ[i]);
   }
-  enforceReserve(trades, p, lots, loQ, book.cash, reserve * V, bps, fixed, policy.minTrade);
-  // 5. No trade at all if that is feasible and at least as close (exact objective and cash).
-  const cash0 = book.cash / V;
+  enforceReserve(trades, p, lots, loQ, book.cash, Math.min(floor, reserve) * V, bps, fixed, policy.minTrade);
+  // 4. No trade at all if that is feasible and as close to OPTIMALITY_TOL (exact objective and cash):
+  // so a book on its destination, or the result of a plan, gets no trades.
   const f0 = objectiveOf(new Float64Array(n), q, p, d, dc, V, book.cash, bps, fixed);
-  const f1 = objectiveOf(trades, q, p, d, dc, V, book.cash, bps, fixed);
-  const cash1 = cashAfterTrades(trades, p, book.cash, bps, fixed);
-  const feasible0 = cash0 >= reserve;
-  const feasible1 = cash1 >= reserve * V && cash1 >= 0;
-  if ((feasible0 && (!feasible1 || f0 <= f1 * (1 + 1e-15))) || (!feasible0 && !feasible1 && cash1 < book.cash)) trades.fill(0);
+  let f1 = objectiveOf(trades, q, p, d, dc, V, book.cash, bps, fixed);
+  const feasible0 = c0 >= floor - CASH_TOL;
+  if (feasible0 && f0 <= f1 + Math.max(OPTIMALITY_TOL * f0, 1e-18)) { trades.fill(0); f1 = f0; }
+  const bound = Math.min(result.bound, f1);
+  const gap = f1 > 0 ? (f1 - bound) / f1 : 0;
+  const optimality: Optimality = { objective: f1, lowerBound: bound, optimalityGap: gap <= OPTIMALITY_TOL ? 0 : gap, nodes: result.nodes };
 
+  const dust = 1e-10 * V; // a trade worth less than this is no trade (reasons)
   for (let i = 0; i < n; i++) {
     const wanted = Math.abs(x[i] - w[i]) * V > dust || Math.abs(d[i] - w[i]) * V > dust;
     if (trades[i] > 0) reasons[i] = breached[i] ? Reason.BreachBuy : d[i] >= w[i] ? Reason.Buy : Reason.CashReserve;
@@ -289,23 +307,7 @@ export function planTrades(book: Book, policy: Policy, options: PlanOptions = {}
     else if (lots[i] > 0) reasons[i] = Reason.BelowLot;
     else reasons[i] = Reason.Hold;
   }
-  return finishPlan(book, policy, V, w, d, h, breached, trades, reasons, decision);
-}
-
-/**
- * For the closed-form case (module header): is the rounded start the optimum up to rounding? Every
- * |x_i - d_i| <= 1e-14 and |c - d_c| <= 1e-14 max(1, n) (x, c the weights after the trades, costs 0;
- * c as the local search computes it), and c >= reserve - 1e-13 (the search's Phase A would not run).
- */
-function startIsClosedForm(q: Float64Array, p: Float64Array, d: Float64Array, trades: Float64Array, V: number, cash: number, dc: number, reserve: number): boolean {
-  const n = q.length;
-  let c = cash;
-  for (let i = 0; i < n; i++) {
-    if (!(Math.abs(((q[i] + trades[i]) * p[i]) / V - d[i]) <= 1e-14)) return false;
-    c -= trades[i] * p[i];
-  }
-  c /= V;
-  return c >= reserve - 1e-13 && Math.abs(c - dc) <= 1e-14 * Math.max(1, n);
+  return finishPlan(book, policy, V, w, d, h, breached, trades, reasons, decision, optimality);
 }
 
 /** The objective F of trades (module header), on the pre-trade total V. */
@@ -344,414 +346,37 @@ function enforceReserve(trades: Float64Array, p: Float64Array, lots: Float64Arra
   }
 }
 
-/** The smallest whole-lot trade in direction `sign` worth at least `minTrade`, or 0 if outside the box. */
-function minimalTrade(L: number, price: number, minTrade: number, sign: number, loQ: number, hiQ: number): number {
-  let size = minTrade / price;
-  if (L > 0) size = Math.ceil(size / L - 1e-9) * L;
-  if (size * price < minTrade * (1 - 1e-12) && L > 0) size += L;
-  const m = sign * size;
-  return m < loQ || m > hiQ ? 0 : m;
-}
-
 /**
- * g(mu) of solveRelaxation: the clipped weights' sum minus the budget (out[0]) and the number of
- * coordinates strictly inside their boxes (out[1]). Module level, not a closure: the CLI runs through
- * tsx, whose keepNames wrapper makes closures created per call measurably expensive.
+ * The cash floor of the plan (weight of V): the reserve, or - when the cash starts below the reserve
+ * and no plan can raise that much - the most cash any plan raises (so the plan raises it).
  */
-function relaxationGap(d: Float64Array, lo: Float64Array, hi: Float64Array, dc: number, reserve: number, budget: number, mu: number, out: Float64Array): void {
-  const n = d.length;
-  let s = 0;
-  let cnt = 0;
-  for (let i = 0; i < n; i++) {
-    const v = d[i] - mu;
-    if (v <= lo[i]) s += lo[i];
-    else if (v >= hi[i]) s += hi[i];
-    else { s += v; cnt++; }
-  }
-  const c = dc - mu;
-  if (c > reserve) { s += c; cnt++; } else s += reserve;
-  out[0] = s - budget;
-  out[1] = cnt;
+function cashFloor(planner: LotPlanner, c0: number, reserve: number): number {
+  if (c0 >= reserve) return reserve;
+  const most = planner.maxCash();
+  return most >= reserve ? reserve : most - CASH_TOL / 2;
 }
 
-/**
- * Solves min sum (x_i - d_i)^2 + (c - dc)^2 s.t. lo <= x <= hi, c >= reserve, sum x + c = budget.
- * KKT: x_i = clip(d_i - mu, lo_i, hi_i), c = max(dc - mu, reserve), with g(mu) = sum x + c - budget
- * non-increasing in mu. When even mu -> +inf leaves g > 0 (the reserve cannot be met), x = lo.
- */
-export function solveRelaxation(d: Float64Array, lo: Float64Array, hi: Float64Array, dc: number, reserve: number, budget: number, x: Float64Array): number {
-  const n = d.length;
-  const tol = 1e-14 * Math.max(1, n);
-  let mu = 0;
-  let a = -Infinity; // g(a) > 0
-  let b = Infinity; // g(b) < 0
-  const gc = new Float64Array(2);
-  relaxationGap(d, lo, hi, dc, reserve, budget, mu, gc);
-  let g = gc[0], cnt = gc[1];
-  for (let iter = 0; iter < 200 && Math.abs(g) > tol; iter++) {
-    if (g > 0) a = mu; else b = mu;
-    let next: number;
-    if (cnt > 0) next = mu + g / cnt;
-    else next = g > 0 ? mu + Math.max(1, Math.abs(mu)) : mu - Math.max(1, Math.abs(mu));
-    if (!(next > a && next < b)) next = Number.isFinite(a) && Number.isFinite(b) ? (a + b) / 2 : next;
-    if (next === mu) break;
-    if (Number.isFinite(a) && Number.isFinite(b) && b - a <= 1e-16 * Math.max(1, Math.abs(a))) break;
-    if (g > 0 && next > 1e6) { mu = Infinity; break; } // the reserve cannot be met
-    mu = next;
-    relaxationGap(d, lo, hi, dc, reserve, budget, mu, gc);
-    g = gc[0]; cnt = gc[1];
-  }
-  for (let i = 0; i < n; i++) {
-    const v = d[i] - mu;
-    x[i] = mu === Infinity ? lo[i] : v <= lo[i] ? lo[i] : v >= hi[i] ? hi[i] : v;
-    if (!Number.isFinite(x[i])) x[i] = Number.isFinite(d[i]) ? Math.min(Math.max(d[i], lo[i]), hi[i]) : 0;
-  }
-  return mu;
+/** An asset's fractional plan sells it when its weight falls by more than this. */
+const DIRECTION_TOL = 1e-15;
+/** The smallest fractional trade when a min_trade or a fixed cost makes small trades a gap (shares). */
+const FRACTIONAL_MIN_SHARES = 1e-8;
+
+/** What the search proved about a plan. */
+export interface Optimality {
+  /** F of the plan (module header). */
+  objective: number;
+  /** A proven lower bound on F over every allowed plan. */
+  lowerBound: number;
+  /** (objective - lowerBound) / objective; 0 when proven optimal (to OPTIMALITY_TOL). */
+  optimalityGap: number;
+  /** Branch-and-bound nodes explored. */
+  nodes: number;
 }
 
-/** Restores the min-heap of asset indices keyed by gain below position k (heap[0..size)). */
-function siftDown(heap: Int32Array, gain: Float64Array, k: number, size: number): void {
-  for (;;) {
-    const l = 2 * k + 1;
-    if (l >= size) return;
-    const r = l + 1;
-    const c = r < size && gain[heap[r]] < gain[heap[l]] ? r : l;
-    if (!(gain[heap[c]] < gain[heap[k]])) return;
-    const tmp = heap[c]; heap[c] = heap[k]; heap[k] = tmp;
-    k = c;
-  }
-}
+/** A plan that was not due: no search, nothing to prove. */
+const NOT_PLANNED: Optimality = { objective: 0, lowerBound: 0, optimalityGap: 0, nodes: 0 };
 
-/** Local search over whole-lot moves on the exact objective (see the module header). */
-class LocalSearch {
-  private readonly n: number;
-  private readonly e: Float64Array; // x_i - d_i on the current trades
-  private c: number; // cash weight after trades and costs
-  constructor(
-    private readonly q: Float64Array,
-    private readonly p: Float64Array,
-    private readonly w: Float64Array,
-    private readonly d: Float64Array,
-    private readonly dc: number,
-    private readonly V: number,
-    cash: number,
-    private readonly reserve: number,
-    private readonly bps: number,
-    private readonly fixed: number,
-    private readonly minTrade: number,
-    private readonly lots: Float64Array,
-    private readonly loQ: Float64Array,
-    private readonly hiQ: Float64Array,
-    private readonly dq: Float64Array,
-  ) {
-    this.n = q.length;
-    this.e = new Float64Array(this.n);
-    let c = cash;
-    for (let i = 0; i < this.n; i++) {
-      this.e[i] = ((q[i] + dq[i]) * p[i]) / V - d[i];
-      c -= dq[i] * p[i] + this.cost(i, dq[i]);
-    }
-    this.c = c / V;
-  }
-
-  private cost(i: number, dq: number): number {
-    if (dq === 0) return 0;
-    return Math.abs(dq) * this.p[i] * this.bps + this.fixed;
-  }
-
-  objective(): number {
-    let f = (this.c - this.dc) ** 2;
-    for (let i = 0; i < this.n; i++) f += this.e[i] * this.e[i];
-    return f;
-  }
-
-  /** Is `v` an allowed trade for asset i (box, lot multiple by construction, min_trade)? */
-  private allowed(i: number, v: number): boolean {
-    if (v < this.loQ[i] - 1e-9 * Math.abs(this.loQ[i]) || v > this.hiQ[i] + 1e-9 * Math.abs(this.hiQ[i])) return false;
-    return v === 0 || Math.abs(v) * this.p[i] >= this.minTrade * (1 - 1e-12);
-  }
-
-  // Results of delta(), kept in fields to avoid allocating in the hot loop.
-  private df = 0;
-  private dcash = 0;
-
-  /** Change of objective (this.df) and of cash weight (this.dcash) if asset i's trade becomes v. */
-  private delta(i: number, v: number): void {
-    const old = this.dq[i];
-    const a = ((v - old) * this.p[i]) / this.V;
-    const dcash = -a - (this.cost(i, v) - this.cost(i, old)) / this.V;
-    const e = this.e[i];
-    const s = this.c - this.dc;
-    this.df = (e + a) * (e + a) - e * e + (s + dcash) * (s + dcash) - s * s;
-    this.dcash = dcash;
-  }
-
-  /**
-   * Candidate new trades for asset i into this.cand (count returned): one lot either way (jumping
-   * over the min_trade gap), or for fractional assets the exact 1-D optimum and a cash-restoring move.
-   */
-  private readonly cand = new Float64Array(8);
-  private nCand = 0;
-  /** Adds trade nv for asset i (held at v) to the candidates, snapped to lots, box and min_trade. */
-  private pushCand(i: number, v: number, nv: number): void {
-    const L = this.lots[i];
-    const p = this.p[i];
-    if (L > 0) nv = Math.round(nv / L) * L;
-    if (Math.abs(nv) * p <= 1e-12 * this.V) nv = 0;
-    nv = Math.min(Math.max(nv, this.loQ[i]), this.hiQ[i]);
-    if (nv !== 0 && Math.abs(nv) * p < this.minTrade * (1 - 1e-12)) {
-      // inside the min_trade gap: either no trade, or the smallest allowed trade that way
-      const mt = minimalTrade(L, p, this.minTrade, Math.sign(nv), this.loQ[i], this.hiQ[i]);
-      if (v !== 0 && this.nCand < 8) this.cand[this.nCand++] = 0;
-      nv = mt;
-    }
-    if (nv === v || !this.allowed(i, nv) || this.nCand >= 8) return;
-    for (let k = 0; k < this.nCand; k++) if (this.cand[k] === nv) return;
-    this.cand[this.nCand++] = nv;
-  }
-
-  private candidates(i: number): number {
-    this.nCand = 0;
-    const L = this.lots[i];
-    const v = this.dq[i];
-    const p = this.p[i];
-    // the exact 1-D minimiser of (e + a)^2 + (s - a)^2 ignoring costs: a = (s - e) / 2 (in weight)
-    const s = this.c - this.dc;
-    const jump = (((s - this.e[i]) / 2) * this.V) / p;
-    // a buy is limited by the cash above the reserve (costs included)
-    const room = this.c > this.reserve ? (((this.c - this.reserve) * this.V) / (p * (1 + this.bps)) - (v === 0 ? this.fixed / p : 0)) : 0;
-    if (L > 0) {
-      this.pushCand(i, v, v + L);
-      this.pushCand(i, v, v - L);
-      // multi-lot jumps only in small books: in large ones the rounded start is within a lot of the
-      // optimum for almost every asset, and many assets jumping at once for the same cash overshoot
-      const kLots = this.n <= JUMP_MAX ? Math.round(jump / L) : 0;
-      if (kLots > 1 || kLots < -1) { this.pushCand(i, v, v + kLots * L); this.pushCand(i, v, v + (kLots - Math.sign(kLots)) * L); }
-      const kRoom = Math.floor(room / L + 1e-12);
-      if (jump > 0 && kRoom >= 1 && kRoom < kLots) this.pushCand(i, v, v + kRoom * L); // (kLots is 0 in large books)
-    } else {
-      this.pushCand(i, v, v + jump);
-      if (jump > 0 && room > 0 && room < jump) this.pushCand(i, v, v + room * (1 - 1e-12));
-    }
-    if (this.c < this.reserve) {
-      // cover the whole cash shortfall with this asset alone, if it can
-      const need = ((this.reserve - this.c) * this.V) / (p * (1 - this.bps)) + (v === 0 ? this.fixed / p : 0);
-      this.pushCand(i, v, v - (L > 0 ? Math.ceil(need / L - 1e-12) * L : need * (1 + 1e-12)));
-      if (v > 0) this.pushCand(i, v, 0);
-    }
-    return this.nCand;
-  }
-
-  private apply(i: number, v: number): void {
-    this.delta(i, v);
-    this.e[i] += ((v - this.dq[i]) * this.p[i]) / this.V;
-    this.c += this.dcash;
-    this.dq[i] = v;
-  }
-
-  /** Could a move of asset i improve F at all? |e_i - s| must exceed the size of its smallest step. */
-  private mayImprove(i: number): boolean {
-    if (i === this.frozen) return false;
-    if (this.lots[i] === 0) return true;
-    const step = (this.lots[i] * this.p[i]) / this.V;
-    return Math.abs(this.e[i] - (this.c - this.dc)) > step * (1 - 1e-9) || this.minTrade > 0;
-  }
-
-  run(): void {
-    this.descend(this.n <= KICK_SEARCH_MAX);
-    if (this.n <= ENUMERATE_MAX) this.enumerateSmall();
-  }
-
-  /**
-   * Tiny books (up to 4 assets): around the local optimum, every combination of up to K lots either
-   * way for all assets but one, the remaining asset set to its best candidate (its exact 1-D optimum,
-   * the most the cash allows, or what covers the reserve). Catches the multi-asset moves the descent
-   * and kicks miss, at a cost of a few thousand evaluations.
-   */
-  private enumerateSmall(): void {
-    const n = this.n;
-    const base = Float64Array.from(this.dq);
-    const K = n === 1 ? 0 : n === 2 ? 60 : n === 3 ? 12 : 5;
-    const feasibleStart = this.c >= this.reserve - 1e-13;
-    const startC = this.c;
-    let bestF = this.objective() - Math.max(1e-30, 1e-12 * this.objective());
-    let best: Float64Array | null = null;
-    const offs = new Int32Array(n);
-    const reset = (): void => { for (let i = 0; i < n; i++) if (this.dq[i] !== base[i]) this.apply(i, base[i]); };
-    for (let free = 0; free < n; free++) {
-      const others = [...Array(n).keys()].filter((i) => i !== free);
-      offs.fill(-K);
-      for (;;) {
-        reset();
-        let valid = true;
-        for (const i of others) {
-          const L = this.lots[i];
-          const step = L > 0 ? L : 0;
-          if (step === 0 && offs[i] !== 0) { valid = false; break; }
-          const v = base[i] + offs[i] * step;
-          if (v !== this.dq[i]) {
-            if (!this.allowed(i, v)) { valid = false; break; }
-            this.apply(i, v);
-          }
-        }
-        if (valid) {
-          const m = this.candidates(free);
-          const cf = Array.from(this.cand.subarray(0, m));
-          cf.push(this.dq[free]);
-          for (const v of cf) {
-            this.delta(free, v);
-            const cash = this.c + this.dcash;
-            if (feasibleStart ? cash < this.reserve - 1e-13 : cash < startC) continue;
-            const f = this.objective() + this.df;
-            if (f < bestF) {
-              bestF = f;
-              best = Float64Array.from(this.dq);
-              best[free] = v;
-            }
-          }
-        }
-        let k = 0;
-        while (k < others.length && ++offs[others[k]] > K) { offs[others[k]] = -K; k++; }
-        if (k === others.length) break;
-      }
-    }
-    reset();
-    if (best) for (let i = 0; i < n; i++) if (best[i] !== this.dq[i]) this.apply(i, best[i]);
-  }
-
-  /** Phase A (restore the reserve) then Phase B (improving moves); with kicks, also multi-asset moves. */
-  private descend(kicks: boolean): void {
-    const n = this.n;
-    const maxIter = 4 * n + 100;
-    // Phase A: restore the cash reserve with the moves that cost the least objective per unit of cash.
-    // Each move raises the cash strictly, so this ends; the cap only guards against pathological input.
-    const capA = this.frozen >= 0 ? 2 * n + 10 : 100 * n + 10000; // short repairs after a kick
-    for (let iter = 0; this.c < this.reserve - 1e-13 && iter < capA; iter++) {
-      let best = -1;
-      let bestV = 0;
-      let bestScore = Infinity;
-      let bestGain = 0;
-      for (let i = 0; i < n; i++) {
-        if (i === this.frozen) continue;
-        const m = this.candidates(i);
-        for (let k = 0; k < m; k++) {
-          const v = this.cand[k];
-          this.delta(i, v);
-          if (this.dcash <= 0) continue;
-          const score = this.df / Math.min(this.dcash, this.reserve - this.c);
-          // ties go to the move that covers more of the shortfall
-          if (score < bestScore - 1e-12 * Math.abs(bestScore) || (score <= bestScore + 1e-12 * Math.abs(bestScore) && this.dcash > bestGain)) { bestScore = score; best = i; bestV = v; bestGain = this.dcash; }
-        }
-      }
-      if (best < 0) break; // nothing can raise cash (buy_only, restricted): leave it
-      this.apply(best, bestV);
-    }
-    const feasible = this.c >= this.reserve - 1e-13;
-    // Phase B: improving moves that keep the reserve. Each pass evaluates every asset once, then
-    // applies its improving moves best-first from a binary heap, re-evaluating each against the
-    // current cash; a pass stops after 64 consecutive moves that no longer improve, and the search
-    // ends only when a full pass finds no improving move.
-    const gain = new Float64Array(n);
-    const newV = new Float64Array(n);
-    const heap = new Int32Array(n);
-    for (let pass = 0; pass < maxIter; pass++) {
-      let size = 0;
-      for (let i = 0; i < n; i++) {
-        if (!this.mayImprove(i)) continue;
-        const m = this.candidates(i);
-        let bestDf = 0;
-        let bv = NaN;
-        for (let k = 0; k < m; k++) {
-          this.delta(i, this.cand[k]);
-          if (this.ok(feasible) && this.df < bestDf) { bestDf = this.df; bv = this.cand[k]; }
-        }
-        if (!Number.isNaN(bv)) { gain[i] = bestDf; newV[i] = bv; heap[size++] = i; }
-      }
-      if (size === 0) {
-        if (!kicks || !this.kick(feasible)) break;
-        continue;
-      }
-      for (let k = (size >> 1) - 1; k >= 0; k--) siftDown(heap, gain, k, size);
-      let applied = 0;
-      let misses = 0;
-      while (size > 0 && misses < 64) {
-        const i = heap[0];
-        heap[0] = heap[--size];
-        siftDown(heap, gain, 0, size);
-        this.delta(i, newV[i]); // re-evaluate: earlier moves in this pass changed the cash
-        let v = newV[i];
-        if (!this.ok(feasible)) {
-          // the stored move went stale: take this asset's best move at the current cash, if any
-          const m = this.candidates(i);
-          let bestDf = 0;
-          v = NaN;
-          for (let k = 0; k < m; k++) {
-            this.delta(i, this.cand[k]);
-            if (this.ok(feasible) && this.df < bestDf) { bestDf = this.df; v = this.cand[k]; }
-          }
-          if (Number.isNaN(v)) { misses++; continue; }
-        }
-        this.apply(i, v);
-        applied++;
-        misses = 0;
-      }
-      if (applied === 0) {
-        if (!kicks || !this.kick(feasible)) break;
-      }
-    }
-  }
-
-  /** A move (the last delta) is allowed and improves F by more than rounding noise relative to its size (ties keep the book). */
-  private ok(feasible: boolean): boolean {
-    return (feasible ? this.c + this.dcash >= this.reserve - 1e-13 : this.dcash >= 0) && this.df < -1e-9 * this.dcash * this.dcash - 1e-30;
-  }
-
-  /**
-   * Small books: multi-asset moves that single moves cannot reach (a sale funding a buy, trades
-   * crossing min_trade together, a lot freed to buy elsewhere). Each candidate move of each asset is
-   * applied as a "kick", followed by a full single-move descent; the best end state is kept if it
-   * beats the current book. This covers every pair move and the chains that follow from one.
-   */
-  private frozen = -1;
-  private kicksLeft = MAX_KICKS;
-  private kick(feasible: boolean): boolean {
-    if (this.kicksLeft-- <= 0) return false;
-    const n = this.n;
-    const f0 = this.objective();
-    const saveDq = Float64Array.from(this.dq);
-    const saveE = Float64Array.from(this.e);
-    const saveC = this.c;
-    let bestF = f0 - Math.max(1e-30, 1e-12 * f0);
-    let bestDq: Float64Array | null = null;
-    const cj = new Float64Array(8);
-    for (let j = 0; j < n; j++) {
-      const mj = this.candidates(j);
-      cj.set(this.cand.subarray(0, mj));
-      for (let b = 0; b < mj; b++) {
-        this.apply(j, cj[b]);
-        this.frozen = j; // the kicked asset stays put while the others adjust
-        this.descend(false);
-        this.frozen = -1;
-        const f = this.objective();
-        if ((feasible ? this.c >= this.reserve - 1e-13 : this.c >= saveC) && f < bestF) { bestF = f; bestDq = Float64Array.from(this.dq); }
-        this.dq.set(saveDq); this.e.set(saveE); this.c = saveC;
-      }
-    }
-    if (!bestDq) return false;
-    for (let i = 0; i < n; i++) if (bestDq[i] !== this.dq[i]) this.apply(i, bestDq[i]);
-    return true;
-  }
-}
-
-/** Books up to this many assets also get the multi-asset (kick) search, at most MAX_KICKS times. */
-const KICK_SEARCH_MAX = 12;
-const MAX_KICKS = 8;
-/** Books up to this many assets also get the windowed enumeration. */
-const ENUMERATE_MAX = 4;
-/** Books up to this many assets also try multi-lot jumps to an asset's 1-D optimum. */
-const JUMP_MAX = 64;
-
-function finishPlan(book: Book, policy: Policy, V: number, w: Float64Array, d: Float64Array, h: Float64Array, breached: Uint8Array, trades: Float64Array, reasons: Uint8Array, decision: Decision): TradePlan {
+function finishPlan(book: Book, policy: Policy, V: number, w: Float64Array, d: Float64Array, h: Float64Array, breached: Uint8Array, trades: Float64Array, reasons: Uint8Array, decision: Decision, opt: Optimality): TradePlan {
   const { quantities: q, prices: p } = book;
   const n = q.length;
   const costs = new Float64Array(n);
@@ -774,6 +399,7 @@ function finishPlan(book: Book, policy: Policy, V: number, w: Float64Array, d: F
     trades, reasons, weightsBefore: w, destination: d, weightsAfter, halfWidths: h, breached, costs,
     totalBefore: V, totalAfter, cashBefore: book.cash, cashAfter, totalCost, buys, sells,
     turnover: Math.min(buys, sells) / V, decision,
+    objective: opt.objective, lowerBound: opt.lowerBound, optimalityGap: opt.optimalityGap, nodes: opt.nodes,
   };
 }
 

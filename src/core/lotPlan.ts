@@ -1,0 +1,558 @@
+/**
+ * The exact whole-lot plan: branch and bound with a Lagrangian bound on the cash constraint.
+ *
+ * Problem (product.md, "Trades are optimal, and say so"; the caller, trades.ts, builds it): for
+ * tradeable assets i with trade k_i (in units u_i: a lot, or one share for a fractional asset),
+ *   minimise  F(k) = sum_i (e_i + k_i delta_i)^2 + (c(k) - dc)^2
+ *   subject to c(k) = c0 - sum_i g_i(k_i) >= r,   k_i in D_i,
+ * with e_i = w_i - d_i, delta_i = u_i p_i / V, every quantity a weight of the pre-trade total V, and
+ * g_i(k) the cash a trade uses: k delta (1 + bps) + fixed / V for a buy, k delta (1 - bps) + fixed / V
+ * for a sale, 0 for no trade. D_i is an interval [lo_i, hi_i] (integers for lots, reals for
+ * fractional assets) minus the min_trade gap (-mn_i, 0) u (0, mp_i). Everything but the cash is
+ * separable, which is what makes an exact method cheap.
+ *
+ * Bound (Lagrangian relaxation of the cash balance, multiplier lambda = the value of cash):
+ *   L(lambda) = sum_i min_{k in D_i} [(e_i + k delta_i)^2 - lambda g_i(k)]
+ *             + min_{c >= r} [(c - dc)^2 - lambda c] + lambda c0   <=   min F   for every lambda.
+ * Each asset's minimum is exact in O(1): on each side of zero its function is a convex quadratic in k,
+ * minimised at the clipped (and, for lots, floored or ceiled) stationary point. The cash term is
+ * minimised at c*(lambda) = max(dc + lambda / 2, r). L is concave; its supergradient
+ * s(lambda) = c0 - sum_i g_i(k_i(lambda)) - c*(lambda) is non-increasing, and the dual solve finds
+ * lambda* with s+(lambda*) >= 0 >= s-(lambda*) (s+ / s- pick, among tied minimisers, the smallest /
+ * largest cash use): bracketing, then secant steps, the exact crossing of the one asset that still
+ * differs between the bracket's ends, and Newton steps where only fractional assets move. Any lambda
+ * gives a valid bound, so the largest L evaluated is kept.
+ *
+ * Primal: the s+ selection at lambda* (or the left end of the final bracket) always keeps cash at or
+ * above c*(lambda) >= r, so it is feasible; tied assets are then moved to their other choice while
+ * that stays feasible and lowers F. When no asset is tied, the primal meets the bound (complementary
+ * slackness): the node is solved exactly.
+ *
+ * Branching: on an asset whose choice differs between s+ and s- (the "tied" asset), into k <= k+
+ * and k > k+ (for a fractional asset across its min_trade gap: one side of zero against the rest).
+ * Depth first with an undo trail (no allocation per node), children warm-started at the parent's
+ * lambda*, a node pruned when its bound is within OPTIMALITY_TOL of the incumbent. The search stops
+ * when every node is closed (the plan is proven optimal: gap 0) or after WORK_BUDGET per-asset
+ * evaluations; the plan is then the best found and the gap (F - bound) / F is reported, with bound
+ * the smallest bound of the open nodes.
+ *
+ * Hand-written, not a MILP/MIQP library: HiGHS has no mixed-integer quadratic solver, and this
+ * structure (one coupling constraint, exact 1-D subproblems) proves optimality in microseconds where
+ * a general solver needs milliseconds. The state (buffers) belongs to a LotPlanner the caller owns.
+ */
+
+/** A plan within this (relative) of its lower bound is proven optimal: its gap is reported as 0. */
+export const OPTIMALITY_TOL = 1e-9;
+/** Absolute slack on F when comparing with bounds (F is a sum of squared weights). */
+const F_ABS_TOL = 1e-18;
+/** Cash feasibility slack, in weight: sums of n weights carry rounding of this order. */
+export const CASH_TOL = 1e-13;
+/** Two values of an asset's subproblem within this (relative to their size) are a tie. */
+const TIE_TOL = 1e-12;
+/** Search budget in per-asset subproblem evaluations (about 20-40 ms); then the gap is reported. */
+export const WORK_BUDGET = 3e6;
+/** |lambda| beyond this: the node's cash constraint cannot be met (the dual is unbounded). */
+const LAMBDA_LIMIT = 1e12;
+/** Dual iterations per node before settling for the best bound seen. */
+const DUAL_MAX_ITER = 200;
+
+export interface LotPlanResult {
+  /** F of the returned plan (weights of V). */
+  objective: number;
+  /** Proven lower bound on F over all feasible plans. */
+  bound: number;
+  /** Nodes explored. */
+  nodes: number;
+  /** True when the search closed every node (bound = objective to OPTIMALITY_TOL). */
+  proven: boolean;
+  /** False when no plan meets the cash floor (then k is the all-zero plan). */
+  feasible: boolean;
+}
+
+/**
+ * The solver and its buffers. Reuse one instance across plans (backtests, batches) to avoid
+ * allocation; buffers only grow to the largest book seen.
+ */
+export class LotPlanner {
+  n = 0;
+  // problem data (index = position among the tradeable assets)
+  e0 = new Float64Array(0);
+  delta = new Float64Array(0);
+  lo = new Float64Array(0);
+  hi = new Float64Array(0);
+  mp = new Float64Array(0);
+  mn = new Float64Array(0);
+  isInt = new Uint8Array(0);
+  /** result: the best plan's k per asset */
+  best = new Float64Array(0);
+  private kP = new Float64Array(0);
+  private kM = new Float64Array(0);
+  private ka = new Float64Array(0);
+  private kb = new Float64Array(0);
+  private cur = new Float64Array(0);
+  // branch and bound stack and undo trail
+  private stAsset = new Int32Array(0);
+  private stLo = new Float64Array(0);
+  private stHi = new Float64Array(0);
+  private stBound = new Float64Array(0);
+  private stLambda = new Float64Array(0);
+  private stDepth = new Int32Array(0);
+  private trAsset = new Int32Array(0);
+  private trLo = new Float64Array(0);
+  private trHi = new Float64Array(0);
+  private trDepth = new Int32Array(0);
+  b = 0;
+  f = 0;
+  c0 = 0;
+  dc = 0;
+  r = 0;
+  private work = 0;
+
+  /** Sizes the buffers for n assets; the caller then fills e0, delta, lo, hi, mp, mn, isInt. */
+  reset(n: number, bps: number, fixedWeight: number, c0: number, dc: number, reserve: number): void {
+    this.n = n;
+    if (this.e0.length < n) {
+      const m = Math.max(n, 2 * this.e0.length);
+      this.e0 = new Float64Array(m); this.delta = new Float64Array(m); this.lo = new Float64Array(m);
+      this.hi = new Float64Array(m); this.mp = new Float64Array(m); this.mn = new Float64Array(m);
+      this.isInt = new Uint8Array(m); this.best = new Float64Array(m); this.kP = new Float64Array(m);
+      this.kM = new Float64Array(m); this.ka = new Float64Array(m); this.kb = new Float64Array(m);
+      this.cur = new Float64Array(m);
+    }
+    this.b = bps; this.f = fixedWeight; this.c0 = c0; this.dc = dc; this.r = reserve;
+  }
+
+  /** Cash a trade of k units of asset i uses (weight of V). */
+  g(i: number, k: number): number {
+    if (k === 0) return 0;
+    return k > 0 ? k * this.delta[i] * (1 + this.b) + this.f : k * this.delta[i] * (1 - this.b) + this.f;
+  }
+
+  /** F of the plan k (first n entries) and its cash in this.lastCash. */
+  lastCash = 0;
+  objectiveOf(k: Float64Array): number {
+    let s = 0;
+    let c = this.c0;
+    for (let i = 0; i < this.n; i++) {
+      const e = this.e0[i] + k[i] * this.delta[i];
+      s += e * e;
+      c -= this.g(i, k[i]);
+    }
+    this.lastCash = c;
+    return s + (c - this.dc) * (c - this.dc);
+  }
+
+  // --- the per-asset subproblem: min over D_i of (e + k delta)^2 - lambda g(k) ---
+  private vMin = 0;
+  private kSmall = 0;
+  private gSmall = 0;
+  private kLarge = 0;
+  private gLarge = 0;
+  private slope = 0; // d g / d lambda of the chosen point (fractional interior points only)
+  private none = true;
+
+  private consider(i: number, k: number, lambda: number, slope: number): void {
+    const e = this.e0[i] + k * this.delta[i];
+    const g = this.g(i, k);
+    const v = e * e - lambda * g;
+    const tol = TIE_TOL * (Math.abs(v) + e * e + Math.abs(lambda * g) + 1e-300);
+    if (this.none || v < this.vMin - tol) {
+      this.none = false;
+      this.vMin = v; this.kSmall = this.kLarge = k; this.gSmall = this.gLarge = g; this.slope = slope;
+    } else if (v <= this.vMin + tol) {
+      if (v < this.vMin) this.vMin = v;
+      if (g < this.gSmall) { this.gSmall = g; this.kSmall = k; }
+      if (g > this.gLarge) { this.gLarge = g; this.kLarge = k; this.slope = slope; }
+    }
+  }
+
+  /** One side (sign s = +1 buys, -1 sales) over [a, z] of asset i at lambda. */
+  private side(i: number, lambda: number, a: number, z: number, s: number): void {
+    if (!(a <= z)) return;
+    const beta = 1 + s * this.b;
+    const d = this.delta[i];
+    const kc = (lambda * beta * 0.5 - this.e0[i]) / d;
+    if (this.isInt[i]) {
+      let k1 = Math.floor(kc);
+      if (k1 < a) k1 = a; else if (k1 > z) k1 = z;
+      let k2 = Math.ceil(kc);
+      if (k2 < a) k2 = a; else if (k2 > z) k2 = z;
+      this.consider(i, k1, lambda, 0);
+      if (k2 !== k1) this.consider(i, k2, lambda, 0);
+    } else if (kc <= a) this.consider(i, a, lambda, 0);
+    else if (kc >= z) this.consider(i, z, lambda, 0);
+    else this.consider(i, kc, lambda, beta * beta * 0.5);
+  }
+
+  /** Solves asset i's subproblem at lambda (results in vMin, kSmall/gSmall, kLarge/gLarge). */
+  private choose(i: number, lambda: number): void {
+    this.none = true;
+    const lo = this.lo[i];
+    const hi = this.hi[i];
+    if (lo <= 0 && 0 <= hi) this.consider(i, 0, lambda, 0);
+    this.side(i, lambda, Math.max(lo, this.mp[i]), hi, 1);
+    this.side(i, lambda, lo, Math.min(hi, -this.mn[i]), -1);
+  }
+
+  /** Do the two choices of asset i differ discretely (lots: another k; fractional: across a gap)? */
+  private differ(i: number, x: number, y: number): boolean {
+    if (this.isInt[i]) return x !== y;
+    if (this.mp[i] === 0 && this.mn[i] === 0 && this.f === 0) return false;
+    return (x > 0) !== (y > 0) || (x < 0) !== (y < 0);
+  }
+
+  // results of evalDual
+  private sPlus = 0;
+  private sMinus = 0;
+  private lval = 0;
+  private dSlope = 0;
+  private diffCount = 0;
+  private diffFirst = -1;
+  private infeasibleNode = false;
+
+  /** Evaluates the dual at lambda: L, s+ and s-, selections into kP (s+) and kM (s-). */
+  private evalDual(lambda: number): void {
+    const n = this.n;
+    let gp = 0;
+    let gm = 0;
+    let psi = 0;
+    let slope = 0;
+    let diff = 0;
+    let first = -1;
+    this.infeasibleNode = false;
+    for (let i = 0; i < n; i++) {
+      this.choose(i, lambda);
+      if (this.none) { this.infeasibleNode = true; return; }
+      psi += this.vMin;
+      gp += this.gSmall;
+      gm += this.gLarge;
+      this.kP[i] = this.kSmall;
+      this.kM[i] = this.kLarge;
+      slope += this.slope;
+      if (this.kSmall !== this.kLarge && this.differ(i, this.kSmall, this.kLarge)) { diff++; if (first < 0) first = i; }
+    }
+    this.work += n;
+    const cu = this.dc + lambda * 0.5;
+    const cs = cu > this.r ? cu : this.r;
+    if (cu > this.r) slope += 0.5;
+    this.sPlus = this.c0 - gp - cs;
+    this.sMinus = this.c0 - gm - cs;
+    this.lval = psi + (cs - this.dc) * (cs - this.dc) - lambda * cs + lambda * this.c0;
+    this.dSlope = slope;
+    this.diffCount = diff;
+    this.diffFirst = first;
+  }
+
+  /** A lambda strictly inside (la, lb) where asset j's choices ka and kb are equally good. */
+  private crossing(j: number, ka: number, kb: number, la: number, lb: number): number {
+    const d = this.delta[j];
+    const e0 = this.e0[j];
+    let lam = NaN;
+    if (this.isInt[j]) {
+      const ea = e0 + ka * d;
+      const eb = e0 + kb * d;
+      const dg = this.g(j, kb) - this.g(j, ka);
+      if (dg !== 0) lam = (eb * eb - ea * ea) / dg;
+    } else {
+      // fractional: zero against a side's interior optimum solves a quadratic; two sides meet at 2 e0
+      const sa = Math.sign(ka);
+      const sb = Math.sign(kb);
+      if (sa !== 0 && sb !== 0) lam = 2 * e0;
+      else {
+        const beta = 1 + (sa !== 0 ? sa : sb) * this.b;
+        const A = beta * beta * 0.25;
+        const B = -(beta * e0 - this.f);
+        const C = e0 * e0;
+        const disc = B * B - 4 * A * C;
+        if (disc >= 0) {
+          const q = Math.sqrt(disc);
+          const r1 = (-B - q) / (2 * A);
+          const r2 = (-B + q) / (2 * A);
+          lam = r1 > la && r1 < lb ? r1 : r2;
+        }
+      }
+    }
+    if (!(lam > la && lam < lb)) lam = 0.5 * (la + lb);
+    return lam;
+  }
+
+  // dual solve results
+  private lamStar = 0;
+  private bestL = -Infinity;
+  /** Selection that is cash-feasible (s+ side) and the other one, for the primal and branching. */
+  private selA: Float64Array = this.kP;
+  private selB: Float64Array = this.kM;
+  private exact = false;
+
+  /**
+   * Maximises L over lambda from a warm start. Returns false when the node is infeasible (an empty
+   * domain, or a cash floor no plan meets).
+   */
+  private solveDual(warm: number): boolean {
+    const n = this.n;
+    let lam = warm;
+    this.bestL = -Infinity;
+    this.evalDual(lam);
+    if (this.infeasibleNode) return false;
+    this.bestL = this.lval;
+    if (this.sPlus >= 0 && this.sMinus <= 0) return this.finishExact(lam);
+    let la: number, lb: number;
+    let sa: number, sb: number; // s-(la) > 0, s+(lb) < 0
+    const est = 0.5 * (1 + n);
+    if (this.sMinus > 0) {
+      la = lam; sa = this.sMinus; this.ka.set(this.kM.subarray(0, n));
+      let step = Math.max(sa / est, 1e-12 * Math.max(1, Math.abs(lam)));
+      for (;;) {
+        lam = la + step;
+        this.evalDual(lam);
+        if (this.lval > this.bestL) this.bestL = this.lval;
+        if (this.sPlus >= 0 && this.sMinus <= 0) return this.finishExact(lam);
+        if (this.sPlus < 0) { lb = lam; sb = this.sPlus; this.kb.set(this.kP.subarray(0, n)); break; }
+        la = lam; sa = this.sMinus; this.ka.set(this.kM.subarray(0, n));
+        step *= 4;
+        if (lam > LAMBDA_LIMIT) return false; // cannot happen: c*(lambda) grows without bound
+      }
+    } else {
+      lb = lam; sb = this.sPlus; this.kb.set(this.kP.subarray(0, n));
+      let step = Math.max(-sb / est, 1e-12 * Math.max(1, Math.abs(lam)));
+      for (;;) {
+        lam = lb - step;
+        this.evalDual(lam);
+        if (this.lval > this.bestL) this.bestL = this.lval;
+        if (this.sPlus >= 0 && this.sMinus <= 0) return this.finishExact(lam);
+        if (this.sMinus > 0) { la = lam; sa = this.sMinus; this.ka.set(this.kM.subarray(0, n)); break; }
+        lb = lam; sb = this.sPlus; this.kb.set(this.kP.subarray(0, n));
+        step *= 4;
+        if (lam < -LAMBDA_LIMIT) return false; // L unbounded: no plan keeps the cash floor
+      }
+    }
+    // narrow [la, lb]
+    for (let it = 0; it < DUAL_MAX_ITER; it++) {
+      let diff = 0;
+      let j = -1;
+      for (let i = 0; i < n; i++) if (this.ka[i] !== this.kb[i] && this.differ(i, this.ka[i], this.kb[i])) { if (j < 0) j = i; diff++; if (diff > 1) break; }
+      let m: number;
+      if (diff > 1) {
+        m = la + (sa / (sa - sb)) * (lb - la); // secant on the bracket
+        const w = lb - la;
+        if (!(m > la + 0.01 * w)) m = la + 0.01 * w;
+        if (!(m < lb - 0.01 * w)) m = lb - 0.01 * w;
+      } else if (diff === 1) m = this.crossing(j, this.ka[j], this.kb[j], la, lb);
+      else {
+        // only fractional assets and the cash move inside: Newton from the secant point
+        m = la + (sa / (sa - sb)) * (lb - la);
+        if (!(m > la && m < lb)) m = 0.5 * (la + lb);
+        this.evalDual(m);
+        if (this.lval > this.bestL) this.bestL = this.lval;
+        if (this.dSlope > 0) {
+          const s = this.sPlus;
+          const nm = m + s / this.dSlope;
+          if (nm > la && nm < lb) m = nm;
+        }
+      }
+      if (!(m > la && m < lb)) break; // bracket at floating resolution
+      this.evalDual(m);
+      if (this.lval > this.bestL) this.bestL = this.lval;
+      if (this.sPlus >= 0 && this.sMinus <= 0) return this.finishExact(m);
+      if (this.sMinus > 0) { la = m; sa = this.sMinus; this.ka.set(this.kM.subarray(0, n)); }
+      else { lb = m; sb = this.sPlus; this.kb.set(this.kP.subarray(0, n)); }
+      if (lb - la <= 1e-15 * Math.max(1, Math.abs(la))) break;
+    }
+    // settle on the bracket: ka (left end, right-hand choice) is cash-feasible
+    this.lamStar = la;
+    this.selA = this.ka; this.selB = this.kb;
+    this.exact = false;
+    return true;
+  }
+
+  private finishExact(lam: number): boolean {
+    this.lamStar = lam;
+    if (this.lval > this.bestL) this.bestL = this.lval;
+    this.selA = this.kP; this.selB = this.kM;
+    this.exact = true;
+    return true;
+  }
+
+  // incumbent
+  private incF = Infinity;
+
+  /** Offers the plan k as an incumbent (kept when feasible and better). */
+  offer(k: Float64Array): void {
+    const f = this.objectiveOf(k);
+    if (this.lastCash >= this.r - CASH_TOL && f < this.incF) {
+      this.incF = f;
+      this.best.set(k.subarray(0, this.n));
+    }
+  }
+
+  /** Primal from the node's selections: selA, then tied assets moved to selB while feasible and better. */
+  private primal(): void {
+    const n = this.n;
+    const cur = this.cur;
+    cur.set(this.selA.subarray(0, n));
+    let f = this.objectiveOf(cur);
+    let c = this.lastCash;
+    for (let i = 0; i < n; i++) {
+      const alt = this.selB[i];
+      if (alt === cur[i]) continue;
+      const old = cur[i];
+      const dg = this.g(i, alt) - this.g(i, old);
+      if (c - dg < this.r - CASH_TOL) continue;
+      const eo = this.e0[i] + old * this.delta[i];
+      const en = this.e0[i] + alt * this.delta[i];
+      const cn = c - dg;
+      const df = en * en - eo * eo + (cn - this.dc) * (cn - this.dc) - (c - this.dc) * (c - this.dc);
+      if (df < 0) { cur[i] = alt; c = cn; f += df; }
+    }
+    if (c >= this.r - CASH_TOL && f < this.incF) {
+      // recompute exactly (the running sum drifts by rounding)
+      this.offer(cur);
+    }
+  }
+
+  private prunes(bound: number): boolean {
+    return bound >= this.incF - Math.max(OPTIMALITY_TOL * this.incF, F_ABS_TOL);
+  }
+
+  /**
+   * Runs the branch and bound. `start` (length n, may be null) is a plan to offer first (e.g. the
+   * rounded relaxation); `warm` a starting lambda. The best plan is left in `best`.
+   */
+  solve(start: Float64Array | null, warm: number): LotPlanResult {
+    const n = this.n;
+    this.incF = Infinity;
+    this.work = 0;
+    this.best.fill(0, 0, n);
+    if (start) this.offer(start);
+    const zero = this.cur;
+    zero.fill(0, 0, n);
+    this.offer(zero);
+    let nodes = 1;
+    if (!this.solveDual(warm)) {
+      return { objective: this.incF === Infinity ? this.objectiveOf(this.best) : this.incF, bound: this.incF, nodes, proven: true, feasible: this.incF !== Infinity };
+    }
+    this.primal();
+    let rootBound = this.bestL;
+    if (this.prunes(rootBound)) return this.result(nodes, rootBound, true);
+    // depth-first search
+    let sp = 0;
+    let tp = 0;
+    let openMin = Infinity;
+    const pushChildren = (depth: number, bound: number): void => {
+      const j = this.branchAsset();
+      if (j < 0) return;
+      const split = this.selA[j] < this.selB[j] ? this.selA[j] : this.selB[j];
+      const lo = this.lo[j];
+      const hi = this.hi[j];
+      let loHi: number, hiLo: number; // child 1: [lo, loHi]; child 2: [hiLo, hi]
+      if (this.isInt[j]) { loHi = split; hiLo = split + 1; }
+      else if (split < 0) { loHi = Math.min(hi, -this.mn[j]); hiLo = 0; } // sales | zero and buys
+      else { loHi = 0; hiLo = this.mp[j] > 0 ? this.mp[j] : Number.MIN_VALUE; } // sales and zero | buys
+      this.ensureStack(sp + 2);
+      // explore first the child holding the feasible selection's choice (pushed last)
+      const aFirst = this.selA[j] <= split;
+      for (let t = 0; t < 2; t++) {
+        const low = (t === 0) !== aFirst; // the pushed-first child is explored second
+        this.stAsset[sp] = j; this.stDepth[sp] = depth + 1; this.stBound[sp] = bound; this.stLambda[sp] = this.lamStar;
+        if (low) { this.stLo[sp] = lo; this.stHi[sp] = loHi; } else { this.stLo[sp] = hiLo; this.stHi[sp] = hi; }
+        sp++;
+      }
+    };
+    pushChildren(0, rootBound);
+    let stopped = false;
+    while (sp > 0) {
+      if (this.work > WORK_BUDGET) { stopped = true; break; }
+      sp--;
+      const j = this.stAsset[sp];
+      const depth = this.stDepth[sp];
+      const pb = this.stBound[sp];
+      // undo the trail down to this node's parent
+      while (tp > 0 && this.trDepth[tp - 1] >= depth) { tp--; const a = this.trAsset[tp]; this.lo[a] = this.trLo[tp]; this.hi[a] = this.trHi[tp]; }
+      if (this.prunes(pb)) continue;
+      this.ensureTrail(tp + 1);
+      this.trAsset[tp] = j; this.trLo[tp] = this.lo[j]; this.trHi[tp] = this.hi[j]; this.trDepth[tp] = depth; tp++;
+      this.lo[j] = this.stLo[sp]; this.hi[j] = this.stHi[sp];
+      nodes++;
+      if (!this.solveDual(this.stLambda[sp])) continue;
+      const bound = Math.max(this.bestL, pb);
+      this.primal();
+      if (this.prunes(bound)) continue;
+      pushChildren(depth, bound);
+    }
+    while (tp > 0) { tp--; const a = this.trAsset[tp]; this.lo[a] = this.trLo[tp]; this.hi[a] = this.trHi[tp]; }
+    if (stopped) {
+      for (let s = 0; s < sp; s++) if (this.stBound[s] < openMin) openMin = this.stBound[s];
+      // the node being split when the budget ran out is among the open ones (its children)
+      rootBound = Math.min(openMin, this.incF);
+      return this.result(nodes, rootBound, false);
+    }
+    return this.result(nodes, this.incF, true);
+  }
+
+  private result(nodes: number, bound: number, proven: boolean): LotPlanResult {
+    const feasible = this.incF !== Infinity;
+    const objective = feasible ? this.incF : this.objectiveOf(this.best);
+    return { objective, bound: Math.min(bound, objective), nodes, proven, feasible };
+  }
+
+  /** The asset to branch on: the first whose two selections differ discretely, or -1. */
+  private branchAsset(): number {
+    for (let i = 0; i < this.n; i++) if (this.selA[i] !== this.selB[i] && this.differ(i, this.selA[i], this.selB[i])) return i;
+    return -1;
+  }
+
+  private ensureStack(m: number): void {
+    if (this.stAsset.length >= m) return;
+    const c = Math.max(m, 2 * this.stAsset.length, 64);
+    const i32 = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => { const b = new Int32Array(c); b.set(a); return b; };
+    const f64 = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => { const b = new Float64Array(c); b.set(a); return b; };
+    this.stAsset = i32(this.stAsset); this.stDepth = i32(this.stDepth);
+    this.stLo = f64(this.stLo); this.stHi = f64(this.stHi); this.stBound = f64(this.stBound); this.stLambda = f64(this.stLambda);
+  }
+
+  private ensureTrail(m: number): void {
+    if (this.trAsset.length >= m) return;
+    const c = Math.max(m, 2 * this.trAsset.length, 64);
+    const i32 = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => { const b = new Int32Array(c); b.set(a); return b; };
+    const f64 = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => { const b = new Float64Array(c); b.set(a); return b; };
+    this.trAsset = i32(this.trAsset); this.trDepth = i32(this.trDepth);
+    this.trLo = f64(this.trLo); this.trHi = f64(this.trHi);
+  }
+
+  /** The lambda of the last dual solve (for warm starts). */
+  get lambda(): number { return this.lamStar; }
+
+  /**
+   * Solves the continuous problem (every asset fractional, no gap, no fixed cost: the convex
+   * relaxation) exactly and leaves its k in `best`; returns lambda*.
+   */
+  solveConvex(warm: number): number {
+    for (let i = 0; i < this.n; i++) { this.isInt[i] = 0; this.mp[i] = 0; this.mn[i] = 0; }
+    const f = this.f;
+    this.f = 0;
+    const ok = this.solveDual(warm);
+    this.f = f;
+    if (!ok) { this.best.set(this.lo.subarray(0, this.n)); for (let i = 0; i < this.n; i++) if (!Number.isFinite(this.best[i])) this.best[i] = 0; return -Infinity; }
+    this.best.set(this.selA.subarray(0, this.n));
+    return this.lamStar;
+  }
+
+  /** Highest cash (weight) any plan in the current domains can leave. */
+  maxCash(): number {
+    let c = this.c0;
+    for (let i = 0; i < this.n; i++) {
+      const lo = this.lo[i], hi = this.hi[i];
+      let gmin = Infinity;
+      if (lo <= 0 && 0 <= hi) gmin = 0;
+      const nh = Math.min(hi, -this.mn[i]);
+      if (lo <= nh) gmin = Math.min(gmin, lo === -Infinity ? -Infinity : this.g(i, lo));
+      const pl = Math.max(lo, this.mp[i]);
+      if (pl <= hi) gmin = Math.min(gmin, this.g(i, pl));
+      c -= gmin;
+    }
+    return c;
+  }
+
+  /** Lets the caller lower the cash floor (when even the most cash any plan raises is below it). */
+  setFloor(r: number): void { this.r = r; }
+}
