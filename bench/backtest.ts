@@ -12,6 +12,7 @@
  */
 import { backtestPrices, runBacktest } from "../src/core/backtest";
 import { parsePolicy } from "../src/core/policy";
+import { Workspace } from "../src/core/workspace";
 import { backtestFn } from "../src/functions/backtest";
 import { BenchRow, measure, rng } from "./harness";
 
@@ -66,7 +67,8 @@ export function benchBacktest(T = 5040, n = 500): BenchRow[] {
   const whole = parsePolicy("band_abs=0.05; band_rel=0.25; lot=1").policy;
   const never = parsePolicy("band_abs=0.9; lot=0").policy;
   // the same prices in the matrix REBAL.BACKTEST parses into (backtestPrices: the kernel reads it in place)
-  const own = backtestPrices(T, n);
+  const ws = new Workspace(); // the caller's (src/core/workspace.ts): scan memory and the in-place matrix
+  const own = backtestPrices(T, n, null, ws);
   own.set(prices);
   const inputOwn = { dates, prices: own, nAssets: n, targets };
   const pf = runBacktest(input, frac);
@@ -82,11 +84,11 @@ export function benchBacktest(T = 5040, n = 500): BenchRow[] {
   const ht = Array.from(targets);
   const out: BenchRow[] = [];
   const o = { minRuns: 10 };
-  out.push(measure(`core runBacktest, ${T} days x ${n} assets, 5/25 bands, fractional`, () => runBacktest(input, frac), { ...o, note: `${pf.rebalances} rebalances: ${pf.fastPlans} closed-form plans + ${pf.planCalls} planTrades calls` }));
-  out.push(measure(`core runBacktest, same, prices in backtestPrices' matrix (read in place)`, () => runBacktest(inputOwn, frac), { ...o, note: "as REBAL.BACKTEST passes them" }));
+  out.push(measure(`core runBacktest, ${T} days x ${n} assets, 5/25 bands, fractional`, () => runBacktest(input, frac, { workspace: ws }), { ...o, note: `${pf.rebalances} rebalances: ${pf.fastPlans} closed-form plans + ${pf.planCalls} planTrades calls` }));
+  out.push(measure(`core runBacktest, same, prices in backtestPrices' matrix (read in place)`, () => runBacktest(inputOwn, frac, { workspace: ws }), { ...o, note: "as REBAL.BACKTEST passes them" }));
   out.push(measure(`core runBacktest, same, JavaScript quiet-row loop (scan=js)`, () => runBacktest(input, frac, { scan: "js" }), { ...o, note: "where WebAssembly SIMD is missing" }));
-  out.push(measure(`core runBacktest, same, whole shares (lot=1), initial_value 1e8`, () => runBacktest(input, whole, { initialValue: 1e8 }), { ...o, note: `${pw.rebalances} rebalances: ${pw.fastPlans} closed-form plans + ${pw.planCalls} planTrades calls` }));
-  out.push(measure(`core runBacktest, day loop only (mark + band check, never breached)`, () => runBacktest(input, never), { ...o, note: "the floor without planTrades" }));
+  out.push(measure(`core runBacktest, same, whole shares (lot=1), initial_value 1e8`, () => runBacktest(input, whole, { initialValue: 1e8, workspace: ws }), { ...o, note: `${pw.rebalances} rebalances: ${pw.fastPlans} closed-form plans + ${pw.planCalls} planTrades calls` }));
+  out.push(measure(`core runBacktest, day loop only (mark + band check, never breached)`, () => runBacktest(input, never, { workspace: ws }), { ...o, note: "the floor without planTrades" }));
   out.push(measure(`REBAL.BACKTEST end to end, ${T + 1} x ${n} any[][] with header, 5/25 fractional`, () => backtestFn(xDates, xPrices, xTargets, fracText, null), o));
   out.push(measure(`bare day loop (mark, bands, rebalance to target), ${T} x ${n}`, () => bareLoop(plain, rows, ht, h, 1e6), { ...o, note: "no lots/costs/records/statistics" }));
   return out;

@@ -8,10 +8,11 @@
  */
 import { covariance as mlCovariance, Matrix } from "ml-matrix";
 import { ledoitWolfConstantCorrelationPanel, ledoitWolfPanel, ledoitWolfSingleFactorPanel, oasPanel, sampleCovPanel } from "../src/core/estimators/covariance";
-import { gramBackend, setGramBackend } from "../src/core/estimators/kernel";
+import { gramBackend } from "../src/core/estimators/kernel";
 import { Panel } from "../src/core/estimators/panel";
 import { maxSharpePrepared, minVolatilityPrepared } from "../src/core/optimize/efficient";
 import { Prepared } from "../src/core/optimize/problem";
+import { Workspace } from "../src/core/workspace";
 
 interface BenchRow { name: string; medianMs: number; note?: string }
 
@@ -50,6 +51,9 @@ function naiveCov(p: Panel): Float64Array {
 }
 const quad = (S: Float64Array, w: ArrayLike<number>, n: number): number => { let s = 0; for (let i = 0; i < n; i++) { let r = 0; for (let j = 0; j < n; j++) r += S[i * n + j] * w[j]; s += w[i] * r; } return s; };
 
+/** The caller's workspaces (src/core/workspace.ts): memory reused between calls; wsJs forces the JS Gram kernel. */
+const ws = new Workspace(), wsJs = new Workspace({ gramBackend: "js" });
+
 export async function benchOptimize(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   // ---- covariance -----------------------------------------------------------------------
@@ -60,12 +64,12 @@ export async function benchOptimize(): Promise<BenchRow[]> {
   const p = factorReturns(T, N, 42);
   const flops = T * N * N;
   const covCases: Array<[string, () => unknown]> = [
-    ["ours", () => sampleCovPanel(p)],
-    ["js", () => { setGramBackend("js"); try { sampleCovPanel(p); } finally { setGramBackend("auto"); } }],
-    ["ledoit_wolf", () => ledoitWolfPanel(p)],
-    ["ledoit_wolf_single_factor", () => ledoitWolfSingleFactorPanel(p)],
-    ["ledoit_wolf_constant_correlation", () => ledoitWolfConstantCorrelationPanel(p)],
-    ["oas", () => oasPanel(p)],
+    ["ours", () => sampleCovPanel(p, undefined, ws)],
+    ["js", () => sampleCovPanel(p, undefined, wsJs)],
+    ["ledoit_wolf", () => ledoitWolfPanel(p, ws)],
+    ["ledoit_wolf_single_factor", () => ledoitWolfSingleFactorPanel(p, ws)],
+    ["ledoit_wolf_constant_correlation", () => ledoitWolfConstantCorrelationPanel(p, undefined, ws)],
+    ["oas", () => oasPanel(p, ws)],
   ];
   for (let k = 0; k < 3; k++) for (const [, f] of covCases) f();
   const covMs: Record<string, number[]> = {}, covRatio: Record<string, number[]> = {};
@@ -77,7 +81,7 @@ export async function benchOptimize(): Promise<BenchRow[]> {
   }
   const med = (a: number[]): number => { const b = [...a].sort((x, y) => x - y); return b[b.length >> 1]; };
   const ours = med(covMs.ours), js = med(covMs.js);
-  rows.push({ name: `cov 1260x500: ours (${gramBackend()} X'X)`, medianMs: ours, note: `${(flops / ours / 1e6).toFixed(2)} GFLOP/s (T*N^2), 15 runs` });
+  rows.push({ name: `cov 1260x500: ours (${gramBackend(ws)} X'X)`, medianMs: ours, note: `${(flops / ours / 1e6).toFixed(2)} GFLOP/s (T*N^2), 15 runs` });
   rows.push({ name: "cov 1260x500: ours, JS fallback kernel", medianMs: js, note: `${(flops / js / 1e6).toFixed(2)} GFLOP/s; ${med(covRatio.js).toFixed(1)}x ours` });
   const naive = median(() => naiveCov(p), 1);
   rows.push({ name: "cov 1260x500: naive triple loop", medianMs: naive, note: `${(naive / ours).toFixed(1)}x ours` });
@@ -102,7 +106,7 @@ export async function benchOptimize(): Promise<BenchRow[]> {
     const mu = new Float64Array(n);
     const rr = rng(n);
     for (let i = 0; i < n; i++) mu[i] = 0.02 + 0.15 * rr() + 0.5 * Math.sqrt(S[i * n + i]) * (rr() - 0.3);
-    const P: Prepared = { n, S, mu, lb: new Float64Array(n), ub: new Float64Array(n).fill(1), budget: 1, gamma: 0 };
+    const P: Prepared = { n, S, mu, lb: new Float64Array(n), ub: new Float64Array(n).fill(1), budget: 1, gamma: 0, workspace: ws };
     for (const kind of ["min_volatility", "max_sharpe"] as const) {
       // objective: variance for min-vol, -Sharpe for max-Sharpe (lower is better)
       const score = (w: ArrayLike<number>) => {

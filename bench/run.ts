@@ -12,6 +12,7 @@ const groups: Group[] = [
   { name: "optimize", title: "Estimators and optimizers", load: async () => (await import("./optimize")).benchOptimize },
   { name: "backtest", title: "Backtests: 5,040 days x 500 assets", load: async () => (await import("./backtest")).benchBacktest },
   { name: "cli", title: "Command line: batch of 10,000 accounts x 20 holdings", load: async () => (await import("./cli")).benchCli },
+  { name: "parsing", title: "Range parsing vs the core: REBAL.COV 1,260 x 500, REBAL.BACKTEST 5,040 x 500", load: async () => (await import("./parsing")).benchParsing },
 ];
 
 async function main(): Promise<void> {

@@ -14,6 +14,7 @@ import { parsePolicy, Policy } from "../core/policy";
 import { readKeyValues, rejectUnknownKeys, valueAsNumber } from "../core/keyvalues";
 import { backtestSummary, parseBacktestOptions, runBacktest } from "../core/backtest";
 import { expectedReturns, riskMatrix } from "../core/estimators";
+import { Workspace } from "../core/workspace";
 import { optimize, OBJECTIVES, portfolioPerformance, OptimizeOptions } from "../core/optimize";
 import { EXIT, FileError, UsageError } from "./errors";
 import { Account, loadInputs, readBytes, readWorkbook, storedPolicy } from "./inputs";
@@ -253,7 +254,7 @@ async function cmdBacktest(argv: string[], io: Out): Promise<number> {
   const n = prices.names.length;
   const flat = new Float64Array(prices.rows.length * n);
   prices.rows.forEach((r, t) => flat.set(r, t * n));
-  const res = runBacktest({ dates: prices.dates, prices: flat, nAssets: n, targets }, policy, options);
+  const res = runBacktest({ dates: prices.dates, prices: flat, nAssets: n, targets }, policy, { ...options, workspace: new Workspace() }); // one command, one workspace
   const rows = backtestSummary(res, options.initialValue, options).map((r) => ({
     name: r.name, value: r.name.endsWith("_date") ? serialToIso(r.value) : Number.isFinite(r.value) ? r.value : `undefined: ${r.reason}`,
   }));
@@ -274,10 +275,11 @@ async function cmdOptimize(argv: string[], io: Out): Promise<number> {
   for (const p of kv) num[p.key] = valueAsNumber(p);
   const names = prices.names;
   const mu = expectedReturns(prices.rows, o.returns ?? "mean", { frequency: num.frequency, span: num.span, riskFreeRate: num.risk_free_rate, names } as never);
-  const cov = riskMatrix(prices.rows, o.cov ?? "sample", { frequency: num.frequency, names } as never);
+  const workspace = new Workspace(); // this command's (core/workspace.ts): Gram memory and QP scratch
+  const cov = riskMatrix(prices.rows, o.cov ?? "sample", { frequency: num.frequency, names, workspace } as never);
   const opts: OptimizeOptions = {
     riskFreeRate: num.risk_free_rate, targetReturn: num.target_return, targetVolatility: num.target_volatility, riskAversion: num.risk_aversion,
-    minWeight: num.min_weight, maxWeight: num.max_weight, gamma: num.gamma, names,
+    minWeight: num.min_weight, maxWeight: num.max_weight, gamma: num.gamma, names, workspace,
   };
   const w = optimize(o.objective ?? "min_volatility", mu, cov, opts);
   const perf = portfolioPerformance(w, mu, cov, num.risk_free_rate ?? 0) as unknown as Record<string, number>;

@@ -10,7 +10,9 @@ import { serialDay } from "../core/calendar";
 import { RebalError } from "../core/errors";
 import { parsePolicy } from "../core/policy";
 import { backtestPrices, backtestSummary, BacktestResult, MetricRow, parseBacktestOptions, parseStatsOptions, performanceStats, runBacktest, statsRows } from "../core/backtest";
+import { Workspace } from "../core/workspace";
 import { Cell, divisionByZero, isBlank, keyValueArg, matrixArg, numberCell, numbersArg } from "./args";
+import { runtimeWorkspace } from "./workspace";
 
 type Out = (number | string | boolean | Error)[][];
 
@@ -62,26 +64,23 @@ function otherPrice(c: unknown, arg: string, row: number, col: number): number {
 }
 
 /**
- * The previous call's price matrix, reused by the next one (custom functions run one at a time and
- * the matrix is dead once the backtest has run): writing into memory already touched is about twice
- * as fast as into fresh memory. It keeps the largest matrix seen alive (8 bytes per cell).
- */
-let lastPrices: Float64Array | null = null;
-
-/**
  * Reads the price matrix straight into a row-major Float64Array (no intermediate arrays): a first row
  * with text is a header; blanks are missing (NaN); other cells must be positive numbers (numeric text
  * is read), else an error naming the row and column.
+ * The matrix is the workspace's price cache (workspace.ts `prices`): the previous call's matrix is
+ * reused by the next one (custom functions run one at a time and the matrix is dead once the backtest
+ * has run; writing into memory already touched is about twice as fast as into fresh memory), and it
+ * is kept only up to the workspace's retention cap.
  */
-function pricesArg(value: unknown, arg: string): { prices: Float64Array; rows: number; cols: number; header: number } {
+function pricesArg(value: unknown, arg: string, ws: Workspace): { prices: Float64Array; rows: number; cols: number; header: number } {
   const m = matrixArg(value, arg);
   const width = m[0].length;
   let header = 0;
   for (let j = 0; j < width; j++) if (isHeaderText(m[0][j])) { header = 1; break; }
   const rows = m.length - header;
   if (rows <= 0) throw new RebalError(`${arg} has no rows below its header`);
-  const prices = backtestPrices(rows, width, lastPrices); // where the engine's kernel reads it in place
-  lastPrices = prices;
+  const prices = backtestPrices(rows, width, ws.prices, ws); // where the engine's kernel reads it in place
+  ws.prices = ws.retains(prices.buffer.byteLength) ? prices : null;
   for (let r = 0; r < rows; r++) {
     const row = m[r + header];
     const base = r * width;
@@ -92,15 +91,15 @@ function pricesArg(value: unknown, arg: string): { prices: Float64Array; rows: n
   return { prices, rows, cols: width, header };
 }
 
-function run(dates: unknown, prices: unknown, targets: unknown, policy: unknown, options: unknown): { result: BacktestResult; initialValue: number; options: ReturnType<typeof parseBacktestOptions> } {
+function run(dates: unknown, prices: unknown, targets: unknown, policy: unknown, options: unknown, ws: Workspace): { result: BacktestResult; initialValue: number; options: ReturnType<typeof parseBacktestOptions> } {
   const { policy: p } = parsePolicy(keyValueArg(policy));
   const o = parseBacktestOptions(keyValueArg(options));
   const d = datesArg(dates, "dates");
-  const px = pricesArg(prices, "prices");
+  const px = pricesArg(prices, "prices", ws);
   if (px.rows !== d.dates.length) throw new RebalError(`prices has ${px.rows} rows of data but dates has ${d.dates.length}: they must match (a first row of text in either is a header)`);
   const t = numbersArg(targets, "targets", { min: p.allowShort ? undefined : 0 });
   if (t.values.length !== px.cols) throw new RebalError(`targets has ${t.values.length} values but prices has ${px.cols} columns: they must match`);
-  const result = runBacktest({ dates: d.dates, prices: px.prices, nAssets: px.cols, targets: t.values }, p, o);
+  const result = runBacktest({ dates: d.dates, prices: px.prices, nAssets: px.cols, targets: t.values }, p, { ...o, workspace: ws });
   return { result, initialValue: o.initialValue, options: o };
 }
 
@@ -108,13 +107,14 @@ function table(rows: MetricRow[]): Out {
   return rows.map((r) => [r.name, r.reason === null ? r.value : divisionByZero(r.reason)]);
 }
 
-export function backtestFn(dates: unknown, prices: unknown, targets: unknown, policy: unknown, options: unknown): Out {
-  const { result, initialValue, options: o } = run(dates, prices, targets, policy, options);
+/** `ws`: the workspace to run on (default the runtime's, src/functions/workspace.ts). */
+export function backtestFn(dates: unknown, prices: unknown, targets: unknown, policy: unknown, options: unknown, ws: Workspace = runtimeWorkspace): Out {
+  const { result, initialValue, options: o } = run(dates, prices, targets, policy, options, ws);
   return table(backtestSummary(result, initialValue, o));
 }
 
-export function equityFn(dates: unknown, prices: unknown, targets: unknown, policy: unknown, options: unknown): Out {
-  const { result } = run(dates, prices, targets, policy, options);
+export function equityFn(dates: unknown, prices: unknown, targets: unknown, policy: unknown, options: unknown, ws: Workspace = runtimeWorkspace): Out {
+  const { result } = run(dates, prices, targets, policy, options, ws);
   const out: Out = new Array(result.dates.length);
   for (let k = 0; k < out.length; k++) out[k] = [result.dates[k], result.values[k]];
   return out;

@@ -8,6 +8,7 @@
  */
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { excelCall, excelCallAsync } from "./args";
+import { runtimeWorkspace as workspace } from "./workspace"; // this runtime's one Workspace (buffers, WebAssembly memories, price cache), passed to the bodies
 import { bandsFn, checkFn, driftFn, nextDateFn, tradesFn, tradeSheetFn, weightsFn } from "./rebalance";
 
 /**
@@ -129,7 +130,7 @@ export function returns(prices: any[][], method?: any, options?: any[][], benchm
  * @returns An N x N covariance matrix.
  */
 export function cov(prices: any[][], method?: any, options?: any[][]): any[][] {
-  return excelCall("COV", () => covFn(prices, method, options));
+  return excelCall("COV", () => covFn(prices, method, options, workspace));
 }
 
 /**
@@ -145,7 +146,7 @@ export function cov(prices: any[][], method?: any, options?: any[][]): any[][] {
  * @returns N weights, in the orientation of expected_returns (a column when blank).
  */
 export function optimize(expected_returns: any[][], cov: any[][], objective?: any, options?: any[][], lower?: any[][], upper?: any[][]): any[][] {
-  return excelCall("OPTIMIZE", () => optimizeFn(expected_returns, cov, objective, options, lower, upper));
+  return excelCall("OPTIMIZE", () => optimizeFn(expected_returns, cov, objective, options, lower, upper, workspace));
 }
 
 /**
@@ -173,7 +174,7 @@ export function performance(weights: any[][], expected_returns: any[][], cov: an
  * @returns One row per point: return, volatility, Sharpe, then the N weights.
  */
 export function frontier(expected_returns: any[][], cov: any[][], points?: any, options?: any[][]): any[][] {
-  return excelCall("FRONTIER", () => frontierFn(expected_returns, cov, points, options));
+  return excelCall("FRONTIER", () => frontierFn(expected_returns, cov, points, options, workspace));
 }
 
 /**
@@ -205,7 +206,7 @@ import { backtestFn, equityFn, statsFn } from "./backtest";
  * @returns A 2-column table: total_return, cagr, volatility, sharpe, sortino, max_drawdown, calmar, turnover, rebalances, costs, final_value and more.
  */
 export function backtest(dates: any[][], prices: any[][], targets: any[][], policy?: any[][], options?: any[][]): any[][] {
-  return excelCall("BACKTEST", () => backtestFn(dates, prices, targets, policy, options));
+  return excelCall("BACKTEST", () => backtestFn(dates, prices, targets, policy, options, workspace));
 }
 
 /**
@@ -220,7 +221,7 @@ export function backtest(dates: any[][], prices: any[][], targets: any[][], poli
  * @returns A table with one row per date: date, portfolio value after the day's trades and costs.
  */
 export function equity(dates: any[][], prices: any[][], targets: any[][], policy?: any[][], options?: any[][]): any[][] {
-  return excelCall("EQUITY", () => equityFn(dates, prices, targets, policy, options));
+  return excelCall("EQUITY", () => equityFn(dates, prices, targets, policy, options, workspace));
 }
 
 /**

@@ -7,12 +7,17 @@
  * header and is skipped (its names are used in messages); a first column of text labels in a
  * covariance matrix is skipped too. Option keys are checked against each function's list: an
  * unknown key is #VALUE! naming it.
+ * COV reads its range in one pass straight into a Float64Array panel (panelArg: header detected once
+ * on the first row, numbers copied in a tight loop, no per-cell closures or intermediate arrays);
+ * the formulas that run kernels take the runtime's Workspace (src/functions/workspace.ts).
  */
 import { RebalError } from "../core/errors";
-import { expectedReturns, riskMatrix } from "../core/estimators";
+import { expectedReturns, Panel, panelFromRaw, riskMatrixRows } from "../core/estimators";
 import { KeyValue, readKeyValues, rejectUnknownKeys, valueAsBoolean, valueAsChoice, valueAsNumber } from "../core/keyvalues";
 import { allocate, efficientFrontier, optimize, OBJECTIVES, OptimizeOptions, portfolioPerformance } from "../core/optimize";
+import { Workspace } from "../core/workspace";
 import { isBlank, keyValueArg, matrixArg, numberCell, Orientation, optionalNumber, optionalScalar, shapeVector, vectorArg } from "./args";
+import { runtimeWorkspace } from "./workspace";
 
 type Out = (number | string | boolean)[][];
 
@@ -34,6 +39,55 @@ export function tableArg(value: unknown, arg: string, labelColumn = false): { ro
   // numeric text becomes numbers; other text is reported by core with its row and column
   const rows = m.map((r) => r.map((v) => (typeof v === "string" && !isBlank(v) && !isText(v) ? numberCell(v, arg) : v)));
   return { rows, names };
+}
+
+/** The first cell of a panel range that is not a number or a blank (reported once the option returns_data is known). */
+interface BadCell { row: number; col: number; value: unknown }
+
+/**
+ * A cell other than a number: blank ("", null, undefined) is missing (NaN); numeric text is read
+ * ("1,234.5", as tableArg reads it); anything else (other text, whitespace only, TRUE/FALSE, errors) is recorded as the
+ * first bad cell if none was yet, and NaN is stored. The same rules as tableArg followed by core's
+ * toPanel, without their copies.
+ */
+function otherPanelCell(v: unknown, t: number, i: number, bad: BadCell, arg: string): number {
+  if (v === null || v === undefined || v === "") return NaN;
+  if (typeof v === "number") {
+    if (v !== v) return NaN;
+  } else if (typeof v === "string" && !isBlank(v) && !isText(v)) return numberCell(v, arg);
+  if (bad.row === 0) { bad.row = t + 1; bad.col = i + 1; bad.value = v; }
+  return NaN;
+}
+
+/**
+ * A prices or returns table read in one pass into a T x N row-major Float64Array (NaN = missing): a
+ * first row with text is a header of names (detected once); finite numbers are copied in a tight
+ * loop, other cells go to otherPanelCell. `bad.row` 0 = every cell was a number or a blank.
+ */
+export function panelArg(value: unknown, arg: string): { panel: Panel; names?: string[]; bad: BadCell } {
+  const m = matrixArg(value, arg);
+  const N = m[0].length;
+  let names: string[] | undefined;
+  let h = 0;
+  if (m[0].some(isText)) {
+    names = m[0].map((v, j) => (isBlank(v) ? `column ${j + 1}` : String(v).trim()));
+    h = 1;
+    if (m.length === 1) throw new RebalError(`${arg} has a header row but no data`);
+  }
+  const T = m.length - h;
+  const x = new Float64Array(T * N);
+  const bad: BadCell = { row: 0, col: 0, value: null };
+  for (let t = 0; t < T; t++) {
+    const row = m[t + h];
+    const base = t * N;
+    for (let i = 0; i < N; i++) {
+      const v = row[i];
+      // v - v === 0: a finite number (NaN and +-Infinity give NaN)
+      if (typeof v === "number" && v - v === 0) x[base + i] = v;
+      else x[base + i] = otherPanelCell(v, t, i, bad, arg);
+    }
+  }
+  return { panel: { T, N, x }, names, bad };
 }
 
 function options(value: unknown, arg: string, known: readonly string[]): KeyValue[] {
@@ -95,10 +149,11 @@ export function returnsFn(prices: unknown, method: unknown, opts: unknown, bench
 
 const COV_KEYS = ["frequency", "span", "benchmark", "returns_data", "fix_psd"] as const;
 
-export function covFn(prices: unknown, method: unknown, opts: unknown): Out {
-  const { rows, names } = tableArg(prices, "prices");
+/** `ws`: the workspace the covariance kernels run on (default the runtime's). */
+export function covFn(prices: unknown, method: unknown, opts: unknown, ws: Workspace = runtimeWorkspace): Out {
+  const { panel, names, bad } = panelArg(prices, "prices");
   const m = choice(method, "method", ["sample", "semi", "exp", "ledoit_wolf", "ledoit_wolf_single_factor", "ledoit_wolf_constant_correlation", "oas"] as const, "sample");
-  const o: Parameters<typeof riskMatrix>[2] = { names };
+  const o: NonNullable<Parameters<typeof riskMatrixRows>[2]> = { names, workspace: ws };
   for (const kv of options(opts, "options", COV_KEYS)) {
     if (kv.key === "frequency") o.frequency = valueAsNumber(kv);
     else if (kv.key === "span") o.span = valueAsNumber(kv);
@@ -106,7 +161,9 @@ export function covFn(prices: unknown, method: unknown, opts: unknown): Out {
     else if (kv.key === "returns_data") o.returnsData = valueAsBoolean(kv);
     else o.fixPsd = valueAsBoolean(kv);
   }
-  return riskMatrix(rows, m, o);
+  const what = o.returnsData ? "returns" : "prices";
+  if (bad.row !== 0) throw new RebalError(`${what} row ${bad.row}, column ${bad.col} is not a number: ${String(bad.value).slice(0, 40)}`);
+  return riskMatrixRows(panelFromRaw(panel, !!o.returnsData, names), m, o);
 }
 
 const OPT_KEYS = ["risk_free_rate", "target_return", "target_volatility", "risk_aversion", "min_weight", "max_weight", "gamma", "market_neutral"] as const;
@@ -134,7 +191,7 @@ function covArg(value: unknown): { cov: unknown[][]; names?: string[] } {
   return { cov: rows, names };
 }
 
-export function optimizeFn(expected: unknown, cov: unknown, objective: unknown, opts: unknown, lower: unknown, upper: unknown): Out {
+export function optimizeFn(expected: unknown, cov: unknown, objective: unknown, opts: unknown, lower: unknown, upper: unknown, ws: Workspace = runtimeWorkspace): Out {
   const { mu, orientation, names: muNames } = muArg(expected);
   const c = covArg(cov);
   const n = c.cov.length;
@@ -144,6 +201,7 @@ export function optimizeFn(expected: unknown, cov: unknown, objective: unknown, 
   o.names = c.names ?? muNames;
   o.lower = optionalVector(lower, "lower", n);
   o.upper = optionalVector(upper, "upper", n);
+  o.workspace = ws;
   return shapeVector(optimize(obj, mu, c.cov, o), orientation);
 }
 
@@ -158,7 +216,7 @@ export function performanceFn(weights: unknown, expected: unknown, cov: unknown,
   return [[p.expectedReturn, p.volatility, p.sharpe]];
 }
 
-export function frontierFn(expected: unknown, cov: unknown, points: unknown, opts: unknown): Out {
+export function frontierFn(expected: unknown, cov: unknown, points: unknown, opts: unknown, ws: Workspace = runtimeWorkspace): Out {
   const { mu } = muArg(expected);
   if (!mu) throw new RebalError("expected_returns is blank: the frontier needs them");
   const c = covArg(cov);
@@ -167,6 +225,7 @@ export function frontierFn(expected: unknown, cov: unknown, points: unknown, opt
   if (!Number.isInteger(k) || k < 2 || k > 1000) throw new RebalError(`points must be a whole number from 2 to 1000, got ${k}`);
   const o = optimizeOptions(opts, ["risk_free_rate", "min_weight", "max_weight", "gamma"]);
   o.names = c.names;
+  o.workspace = ws;
   return efficientFrontier(mu, c.cov, k, o).map((p) => [p.expectedReturn, p.volatility, p.sharpe, ...p.weights]);
 }
 

@@ -11,6 +11,7 @@
  */
 import { CompareJob, CompareResult, runComparison } from "../core/backtest/compare";
 import { RebalError } from "../core/errors";
+import { Workspace } from "../core/workspace";
 
 export type CompareRequest = { type: "run"; job: CompareJob };
 export type CompareReply =
@@ -23,13 +24,15 @@ interface WorkerScope {
   postMessage(message: CompareReply, transfer?: Transferable[]): void;
 }
 const scope = self as unknown as WorkerScope;
+/** This worker's Workspace (core/workspace.ts): the scan memory its backtests reuse. */
+const workspace = new Workspace();
 
 scope.onmessage = (ev) => {
   if (!ev.data || ev.data.type !== "run") return;
   try {
     const result = runComparison(ev.data.job, (done, total) => {
       scope.postMessage({ type: "progress", done, total });
-    });
+    }, workspace);
     const buffers = new Set<ArrayBuffer>();
     for (const r of result.runs) {
       buffers.add(r.values.buffer as ArrayBuffer);

@@ -5,11 +5,13 @@
  * another order), over policies, odd and even asset counts, blanks, halts, late entries and flows;
  * the kernel reading a matrix in place (backtestPrices) or copied in gives the same values; bad
  * prices inside a quiet stretch are reported exactly as before; and a backtest started from another
- * one's progress hook (sharing the kernel's memory) does not disturb it.
+ * one's progress hook (sharing the kernel's memory: the same Workspace) does not disturb it.
+ * A matrix is read in place by backtests on the Workspace that allocated it (workspace.ts).
  */
 import { backtestPrices, runBacktest, RunBacktestOptions } from "../../src/core/backtest";
 import { scanModuleBytes } from "../../src/core/backtest/scanWasm";
 import { parsePolicy } from "../../src/core/policy";
+import { Workspace } from "../../src/core/workspace";
 import { randomWalk, rng } from "../support/priceWalk";
 
 
@@ -55,15 +57,16 @@ describe("quiet-row scan", () => {
       for (const holes of [false, true]) {
         const input = history(T, n, seed, holes);
         // the same prices in a matrix the kernel reads in place
-        const own = backtestPrices(T, n);
+        const ws = new Workspace();
+        const own = backtestPrices(T, n, null, ws);
         own.set(input.prices);
         const inputInPlace = { ...input, prices: own };
         for (const text of n === 8 ? [...POLICIES, ...SEARCH_POLICIES] : POLICIES) {
           for (const o of [{}, { contribution: 2000, contributionFrequency: "monthly" }, { contribution: -3000, contributionFrequency: "quarterly" }] as RunBacktestOptions[]) {
             const policy = parsePolicy(text).policy;
             const js = attempt(() => runBacktest(input, policy, { ...o, scan: "js" }));
-            const wasm = attempt(() => runBacktest(input, policy, o));
-            const inPlace = attempt(() => runBacktest(inputInPlace, policy, o));
+            const wasm = attempt(() => runBacktest(input, policy, { ...o, workspace: ws }));
+            const inPlace = attempt(() => runBacktest(inputInPlace, policy, { ...o, workspace: ws }));
             if (typeof js === "string" || typeof wasm === "string" || typeof inPlace === "string") {
               expect([text, wasm, inPlace]).toEqual([text, js, js]);
               checked++;
@@ -97,12 +100,13 @@ describe("quiet-row scan", () => {
   });
 
   test("backtestPrices: a zeroed rows x cols matrix (in a WebAssembly memory here from 4,096 cells)", () => {
-    const m = backtestPrices(100, 50);
+    const ws = new Workspace();
+    const m = backtestPrices(100, 50, null, ws);
     expect(m).toBeInstanceOf(Float64Array);
     expect(m.length).toBe(5000);
     expect(Array.from(m).every((x) => x === 0)).toBe(true);
     expect(m.buffer.byteLength).toBeGreaterThan(5000 * 8); // room for the kernel's coefficients after it
-    const small = backtestPrices(7, 3);
+    const small = backtestPrices(7, 3, null, ws);
     expect(small.length).toBe(21);
     expect(small.buffer.byteLength).toBe(21 * 8); // an ordinary array
   });
@@ -110,32 +114,34 @@ describe("quiet-row scan", () => {
   test("backtestPrices with reuse: a view on the old matrix's memory when it fits, and backtests on it are right", () => {
     const h1 = history(400, 30, 21, true), h2 = history(300, 20, 22, false);
     const p = parsePolicy("band_abs=0.03; band_rel=0.25; lot=0").policy;
-    const m1 = backtestPrices(400, 30);
+    const ws = new Workspace();
+    const m1 = backtestPrices(400, 30, null, ws);
     m1.set(h1.prices);
-    const r1 = runBacktest({ ...h1, prices: m1 }, p);
-    const m2 = backtestPrices(300, 20, m1); // smaller: reuses m1's memory
+    const r1 = runBacktest({ ...h1, prices: m1 }, p, { workspace: ws });
+    const m2 = backtestPrices(300, 20, m1, ws); // smaller: reuses m1's memory
     expect(m2.buffer).toBe(m1.buffer);
     expect(m2.length).toBe(6000);
     m2.set(h2.prices);
-    const r2 = runBacktest({ ...h2, prices: m2 }, p);
-    const m3 = backtestPrices(400, 30, m2); // the original size fits again
+    const r2 = runBacktest({ ...h2, prices: m2 }, p, { workspace: ws });
+    const m3 = backtestPrices(400, 30, m2, ws); // the original size fits again
     expect(m3.buffer).toBe(m1.buffer);
     m3.set(h1.prices);
-    expect(Array.from(runBacktest({ ...h1, prices: m3 }, p).values)).toEqual(Array.from(r1.values));
+    expect(Array.from(runBacktest({ ...h1, prices: m3 }, p, { workspace: ws }).values)).toEqual(Array.from(r1.values));
     expect(Array.from(r2.values)).toEqual(Array.from(runBacktest(h2, p).values));
-    expect(backtestPrices(500, 40, m3).buffer).not.toBe(m1.buffer); // larger: a new one
+    expect(backtestPrices(500, 40, m3, ws).buffer).not.toBe(m1.buffer); // larger: a new one
   });
 
   test("two policies over one in-place matrix, one started from the other's progress hook", () => {
     const h = history(800, 25, 13, false);
-    const own = backtestPrices(800, 25);
+    const workspace = new Workspace();
+    const own = backtestPrices(800, 25, null, workspace);
     own.set(h.prices);
     const input = { ...h, prices: own };
     const p1 = parsePolicy("band_abs=0.03; band_rel=0.25; lot=0").policy;
     const p2 = parsePolicy("trigger=either; frequency=monthly; band_rel=0.1; lot=0").policy;
-    const a = runBacktest(input, p1), b = runBacktest(input, p2);
+    const a = runBacktest(input, p1, { workspace }), b = runBacktest(input, p2, { workspace });
     let b2: ReturnType<typeof runBacktest> | null = null;
-    const a2 = runBacktest(input, p1, { onProgress: (done) => { if (done === 256) b2 = runBacktest(input, p2); } });
+    const a2 = runBacktest(input, p1, { workspace, onProgress: (done) => { if (done === 256) b2 = runBacktest(input, p2, { workspace }); } });
     expect(Array.from(a2.values)).toEqual(Array.from(a.values));
     expect(Array.from((b2 as unknown as ReturnType<typeof runBacktest>).values)).toEqual(Array.from(b.values));
   });
@@ -144,10 +150,11 @@ describe("quiet-row scan", () => {
     const a = history(900, 21, 11, false);
     const b = history(500, 33, 12, true);
     const policy = parsePolicy("band_abs=0.03; band_rel=0.25; lot=0").policy;
-    const alone = runBacktest(a, policy);
-    const inner = runBacktest(b, policy);
+    const workspace = new Workspace();
+    const alone = runBacktest(a, policy, { workspace });
+    const inner = runBacktest(b, policy, { workspace });
     let innerAgain: ReturnType<typeof runBacktest> | null = null;
-    const nested = runBacktest(a, policy, { onProgress: (done) => { if (done === 512) innerAgain = runBacktest(b, policy); } });
+    const nested = runBacktest(a, policy, { workspace, onProgress: (done) => { if (done === 512) innerAgain = runBacktest(b, policy, { workspace }); } });
     expect(Array.from(nested.values)).toEqual(Array.from(alone.values));
     expect(nested.records).toEqual(alone.records);
     expect(innerAgain).not.toBeNull();

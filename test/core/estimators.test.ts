@@ -2,8 +2,9 @@ import fc from "fast-check";
 import { expectedReturns, riskMatrix, returnsFromPrices } from "../../src/core/estimators";
 import { RebalError } from "../../src/core/errors";
 import fx from "../fixtures/optimize/estimators.json";
-import { centredGram, gramBackend, gramCentredRows, gramGeneral, gramSym, setGramBackend } from "../../src/core/estimators/kernel";
-import { GRAM_KEEP_BYTES, gramModuleBytes, gramWasm, keepsGramMemory, setGramKeepLimit } from "../../src/core/estimators/wasmGram";
+import { centredGram, gramBackend, gramCentredRows, gramGeneral, gramSym } from "../../src/core/estimators/kernel";
+import { gramModuleBytes, gramWasm } from "../../src/core/estimators/wasmGram";
+import { RETAIN_BYTES, Workspace } from "../../src/core/workspace";
 import { riskMatrixPanel } from "../../src/core/estimators";
 
 type Fx = typeof fx.clean;
@@ -91,41 +92,48 @@ function expectExactlySymmetric(m: Float64Array, N: number): void {
   for (let i = 0; i < N; i++) for (let j = i + 1; j < N; j++) if (m[i * N + j] !== m[j * N + i]) throw new Error(`not symmetric at ${i},${j}: ${m[i * N + j]} vs ${m[j * N + i]}`);
 }
 
+/** A workspace on the given Gram backend (checked: wasm compiles here). */
+function onBackend(backend: "wasm" | "js"): Workspace {
+  const ws = new Workspace({ gramBackend: backend === "js" ? "js" : "auto" });
+  expect(gramBackend(ws)).toBe(backend);
+  return ws;
+}
+
 describe("Gram kernels", () => {
-  afterEach(() => { setGramBackend("auto"); });
   test("the hand-assembled SIMD module validates and is the default backend on Node", () => {
     expect(WebAssembly.validate(gramModuleBytes())).toBe(true);
-    expect(gramBackend()).toBe("wasm");
-    expect(setGramBackend("js")).toBe("js");
-    expect(setGramBackend("auto")).toBe("wasm");
+    expect(gramBackend(new Workspace())).toBe("wasm");
+    expect(gramBackend(new Workspace({ gramBackend: "js" }))).toBe("js");
   });
   // shapes: T odd / even / not a multiple of 4, across the 2,048-row chunk; N not a multiple of 3
   const shapes: Array<[number, number, number]> = [[1, 1, 1], [2, 2, 1], [3, 5, 4], [7, 7, 2], [13, 4, 9], [64, 3, 6], [301, 31, 29], [2049, 10, 11], [4101, 5, 8]];
   describe.each(["wasm", "js"] as const)("%s backend", (backend) => {
-    beforeEach(() => { expect(setGramBackend(backend)).toBe(backend); });
+    let ws: Workspace;
+    beforeEach(() => { ws = onBackend(backend); });
     test.each(shapes)("T=%i, Na=%i, Nb=%i: gramSym, gramGeneral and gramCentredRows equal the double loop", (T, Na, Nb) => {
       const r = seeded(T * 131 + Na * 7 + Nb);
       const a = Float64Array.from({ length: T * Na }, () => r() - 0.5);
       const b = Float64Array.from({ length: T * Nb }, () => r() - 0.3);
       const tol = 1e-14 * T;
-      const s = gramSym(a, T, Na, 0.5);
+      const s = gramSym(a, T, Na, 0.5, ws);
       const ref = naiveGram(a, a, T, Na, Na).map((v) => v * 0.5);
       expect(maxAbsDiff(s, ref)).toBeLessThan(tol);
       expectExactlySymmetric(s, Na);
-      expect(maxAbsDiff(gramGeneral(a, b, T, Na, Nb, 2), naiveGram(a, b, T, Na, Nb).map((v) => v * 2))).toBeLessThan(tol);
+      expect(maxAbsDiff(gramGeneral(a, b, T, Na, Nb, 2, ws), naiveGram(a, b, T, Na, Nb).map((v) => v * 2))).toBeLessThan(tol);
       // row-major data with holes, shifted: y = (x or 0) - shift
       const x = new Float64Array(T * Na), shift = Float64Array.from({ length: Na }, () => r()), y = new Float64Array(T * Na);
       for (let t = 0; t < T; t++) for (let i = 0; i < Na; i++) {
         const v = r() < 0.1 ? NaN : r() * 2;
         x[t * Na + i] = v; y[i * T + t] = (v === v ? v : 0) - shift[i];
       }
-      const c = gramCentredRows(x, T, Na, shift);
+      const c = gramCentredRows(x, T, Na, shift, 1, ws);
       expect(maxAbsDiff(c, naiveGram(y, y, T, Na, Na))).toBeLessThan(tol * 4);
       expectExactlySymmetric(c, Na);
     });
   });
   describe.each(["wasm", "js"] as const)("row moments, %s backend", (backend) => {
-    beforeEach(() => { expect(setGramBackend(backend)).toBe(backend); });
+    let ws: Workspace;
+    beforeEach(() => { ws = onBackend(backend); });
     test.each([[1, 1], [5, 2], [13, 7], [301, 31], [4101, 5]])("T=%i, N=%i: the six per-row sums equal a plain loop, also when another product ran in between", (T, N) => {
       const r = seeded(T * 17 + N);
       const x = Float64Array.from({ length: T * N }, () => (r() < 0.05 ? NaN : r() - 0.4));
@@ -147,49 +155,48 @@ describe("Gram kernels", () => {
           expect(maxAbsDiff(m[k], Float64Array.from(want))).toBeLessThan(1e-13 * N);
         }
       };
-      const cg = centredGram(x, T, N, shift);
+      const cg = centredGram(x, T, N, shift, 1, ws);
       check(cg.rowMoments(w1, w2, w3));
       check(cg.rowMoments(null, null, null), true);
-      gramSym(Float64Array.from({ length: 40 }, () => r()), 8, 5); // another product overwrites the packed panel
+      gramSym(Float64Array.from({ length: 40 }, () => r()), 8, 5, 1, ws); // another product overwrites the packed panel
       check(cg.rowMoments(w1, w2, w3));
     });
   });
-  test("the wasm memory is kept up to 64 MiB; a product that grows it beyond is dropped afterwards (memory released)", () => {
-    expect(GRAM_KEEP_BYTES).toBe(64 * 1024 * 1024);
-    expect(keepsGramMemory(7 * 1024 * 1024, GRAM_KEEP_BYTES)).toBe(true); // 1,260 x 500
-    expect(keepsGramMemory(GRAM_KEEP_BYTES, GRAM_KEEP_BYTES)).toBe(true);
-    expect(keepsGramMemory(GRAM_KEEP_BYTES + 65536, GRAM_KEEP_BYTES)).toBe(false);
-    expect(keepsGramMemory(300 * 1024 * 1024, GRAM_KEEP_BYTES)).toBe(false); // one huge REBAL.COV
-    // the same rule at a small limit (no huge allocation): 1 MiB kept, a 2,000 x 120 product (~2 MB) not
-    const old = setGramKeepLimit(1 << 20);
-    try {
-      const r = seeded(11);
-      const small = Float64Array.from({ length: 50 * 10 }, () => r());
-      gramSym(small, 50, 10);
-      const W0 = gramWasm()!;
-      expect(W0.memory.buffer.byteLength).toBeLessThanOrEqual(1 << 20);
-      gramSym(small, 50, 10);
-      expect(gramWasm()).toBe(W0); // kept
-      const T = 2000, N = 120;
-      const big = Float64Array.from({ length: T * N }, () => r() - 0.5);
-      const s = gramSym(big, T, N);
-      expect(W0.memory.buffer.byteLength).toBeGreaterThan(1 << 20); // the product grew it, on the wasm kernel
-      const W1 = gramWasm()!;
-      expect(W1).not.toBe(W0); // ... and the instance was dropped
-      expect(W1.memory.buffer.byteLength).toBe(65536);
-      expect(maxAbsDiff(s, naiveGram(big, big, T, N, N))).toBeLessThan(1e-14 * T);
-      // the row moments of a dropped instance still work (read from its memory, then released too)
-      const x = Float64Array.from({ length: T * N }, () => r());
-      const shift = new Float64Array(N);
-      const cg = centredGram(x, T, N, shift);
-      const one = new Float64Array(N).fill(1);
-      const m = cg.rowMoments(one, one, one);
-      const want = Array.from({ length: T }, (_, t) => x.slice(t * N, t * N + N).reduce((a, v) => a + v, 0));
-      expect(maxAbsDiff(m.s1, Float64Array.from(want))).toBeLessThan(1e-12);
-      expect(gramWasm()!.memory.buffer.byteLength).toBe(65536);
-    } finally {
-      setGramKeepLimit(old);
-    }
+  test("the wasm memory is kept up to the workspace's cap (64 MiB by default); a product that grows it beyond is dropped afterwards (memory released)", () => {
+    expect(RETAIN_BYTES).toBe(64 * 1024 * 1024);
+    const dflt = new Workspace();
+    expect(dflt.retainBytes).toBe(RETAIN_BYTES);
+    expect(dflt.retains(7 * 1024 * 1024)).toBe(true); // 1,260 x 500
+    expect(dflt.retains(RETAIN_BYTES)).toBe(true);
+    expect(dflt.retains(RETAIN_BYTES + 65536)).toBe(false);
+    expect(dflt.retains(300 * 1024 * 1024)).toBe(false); // one huge REBAL.COV
+    // the same rule at a small cap (no huge allocation): 1 MiB kept, a 2,000 x 120 product (~2 MB) not
+    const ws = new Workspace({ retainBytes: 1 << 20 });
+    const r = seeded(11);
+    const small = Float64Array.from({ length: 50 * 10 }, () => r());
+    gramSym(small, 50, 10, 1, ws);
+    const W0 = gramWasm(ws)!;
+    expect(W0.memory.buffer.byteLength).toBeLessThanOrEqual(1 << 20);
+    gramSym(small, 50, 10, 1, ws);
+    expect(gramWasm(ws)).toBe(W0); // kept
+    const T = 2000, N = 120;
+    const big = Float64Array.from({ length: T * N }, () => r() - 0.5);
+    const s = gramSym(big, T, N, 1, ws);
+    expect(W0.memory.buffer.byteLength).toBeGreaterThan(1 << 20); // the product grew it, on the wasm kernel
+    expect(ws.gram).toBeUndefined(); // ... and the instance was dropped
+    const W1 = gramWasm(ws)!;
+    expect(W1).not.toBe(W0);
+    expect(W1.memory.buffer.byteLength).toBe(65536);
+    expect(maxAbsDiff(s, naiveGram(big, big, T, N, N))).toBeLessThan(1e-14 * T);
+    // the row moments of a dropped instance still work (read from its memory, then released too)
+    const x = Float64Array.from({ length: T * N }, () => r());
+    const shift = new Float64Array(N);
+    const cg = centredGram(x, T, N, shift, 1, ws);
+    const one = new Float64Array(N).fill(1);
+    const m = cg.rowMoments(one, one, one);
+    const want = Array.from({ length: T }, (_, t) => x.slice(t * N, t * N + N).reduce((a, v) => a + v, 0));
+    expect(maxAbsDiff(m.s1, Float64Array.from(want))).toBeLessThan(1e-12);
+    expect(gramWasm(ws)!.memory.buffer.byteLength).toBe(65536);
   });
   test("a kernel call never leaves state behind: a small product after a large one is unaffected", () => {
     const r = seeded(9);
@@ -201,17 +208,15 @@ describe("Gram kernels", () => {
 });
 
 describe("estimators with the JS fallback kernel match the fixtures too", () => {
-  beforeAll(() => { expect(setGramBackend("js")).toBe("js"); });
-  afterAll(() => { setGramBackend("auto"); });
   test.each([["clean", fx.clean], ["gaps", fx.gaps]] as Array<[string, Fx]>)("%s", (_name, d) => {
+    const workspace = onBackend("js");
     for (const m of ["sample", "semi", "exp", "ledoit_wolf", "ledoit_wolf_single_factor", "ledoit_wolf_constant_correlation", "oas"] as const) {
-      expect(maxRelM(riskMatrix(d.prices as (number | null)[][], m), d[m] as number[][])).toBeLessThan(1e-9);
+      expect(maxRelM(riskMatrix(d.prices as (number | null)[][], m, { workspace }), d[m] as number[][])).toBeLessThan(1e-9);
     }
   });
 });
 
 describe("covariance outputs are exactly symmetric and backend-independent", () => {
-  afterEach(() => { setGramBackend("auto"); });
   // a panel with leading blanks, holes and a column that ends early, T not a multiple of 4, N not of 3
   const T = 263, N = 22;
   const r = seeded(2024);
@@ -228,10 +233,8 @@ describe("covariance outputs are exactly symmetric and backend-independent", () 
   ];
   test.each(panels)("%s", (_name, p) => {
     for (const m of ["sample", "semi", "exp", "ledoit_wolf", "ledoit_wolf_single_factor", "ledoit_wolf_constant_correlation", "oas"]) {
-      setGramBackend("wasm");
-      const w = riskMatrixPanel(p, m);
-      setGramBackend("js");
-      const j = riskMatrixPanel(p, m);
+      const w = riskMatrixPanel(p, m, { workspace: onBackend("wasm") });
+      const j = riskMatrixPanel(p, m, { workspace: onBackend("js") });
       expectExactlySymmetric(w, N);
       expectExactlySymmetric(j, N);
       let scale = 0;

@@ -28,6 +28,7 @@ import { serialDay, serialToISO } from "../calendar";
 import { RebalError } from "../errors";
 import { columnLetter } from "../holdingsTable";
 import { Policy } from "../policy";
+import { Workspace } from "../workspace";
 import { runBacktest } from "./engine";
 import { BacktestOptions, DEFAULT_BACKTEST_OPTIONS } from "./options";
 import { isCancelled } from "./progress";
@@ -173,8 +174,11 @@ export function drawdownSeries(x: ArrayLike<number>): Float64Array {
   return out;
 }
 
-/** Runs every policy of the job (see the header for progress and errors). */
-export function runComparison(job: CompareJob, onProgress?: ((rowsDone: number, rowsTotal: number) => boolean | void) | null): CompareResult {
+/**
+ * Runs every policy of the job (see the header for progress and errors). `workspace`: the caller's
+ * (the compare worker owns one), shared by the policies' backtests; default a temporary one.
+ */
+export function runComparison(job: CompareJob, onProgress?: ((rowsDone: number, rowsTotal: number) => boolean | void) | null, workspace: Workspace = new Workspace()): CompareResult {
   const T = job.dates.length;
   const N = job.tickers.length;
   if (job.prices.length !== T * N) throw new RebalError(`prices must have ${T} rows of ${N} assets`);
@@ -186,7 +190,7 @@ export function runComparison(job: CompareJob, onProgress?: ((rowsDone: number, 
     for (let t = 0; t < T; t++) for (let i = 0; i < m; i++) prices[t * m + i] = job.prices[t * N + run.columns[i]];
     const hook = onProgress ? (done: number) => onProgress(k * T + done, total) : null;
     try {
-      const r = runBacktest({ dates: job.dates, prices, nAssets: m, targets: run.targets }, run.policy, { ...options, onProgress: hook });
+      const r = runBacktest({ dates: job.dates, prices, nAssets: m, targets: run.targets }, run.policy, { ...options, onProgress: hook, workspace });
       const rows = backtestSummary(r, options.initialValue, options);
       const metrics = COMPARE_METRICS.map((name) => {
         const row = rows.find((x) => x.name === name);

@@ -60,6 +60,7 @@ import { Book, planTrades } from "../trades";
 import { BacktestOptions, DEFAULT_BACKTEST_OPTIONS } from "./options";
 import { BacktestCancelled, BacktestProgress, PROGRESS_EVERY } from "./progress";
 import { QuietScanner } from "./scanWasm";
+import type { Workspace } from "../workspace";
 import { TargetPlanner, targetPlanApplies } from "./targetPlan";
 
 export type RebalanceKind = "initial" | "policy" | "contribution" | "withdrawal";
@@ -115,6 +116,8 @@ export interface RunBacktestOptions extends Partial<BacktestOptions> {
    * "js" always the JavaScript loop (for tests and benchmarks; the decisions are the same).
    */
   scan?: "auto" | "js";
+  /** Where the quiet-row scan's WebAssembly memory is kept between backtests (workspace.ts; default a temporary one). */
+  workspace?: Workspace;
 }
 
 export interface BacktestInput {
@@ -382,7 +385,7 @@ export function runBacktest(input: BacktestInput, policy: Policy, opts: RunBackt
   // its calendar rows); with trigger=always every row is due.
   const quietBands = trig === "threshold" || trig === "either" ? (policy.allowShort ? 2 : 1) : 0;
   const useQuiet = trig !== "always";
-  const scanner = useQuiet && quietBands !== 2 && opts.scan !== "js" ? QuietScanner.create(prices, T, n) : null;
+  const scanner = useQuiet && quietBands !== 2 && opts.scan !== "js" ? QuietScanner.create(prices, T, n, opts.workspace) : null;
   let coefDirty = true; // q or the bands changed since the scanner's coefficients were set
   // The next row at or after t that the quiet scan must leave to the full treatment (events).
   let nextEvent: Int32Array | null = null;

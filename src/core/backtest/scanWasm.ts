@@ -22,11 +22,16 @@
  * 256 KiB of rows into a shared memory as the scan advances (the copy costs about as much as reading
  * the prices once).
  *
- * Memory: WebAssembly memories only grow. The shared memory holds one window (256 KiB of rows, at
- * least 4 rows) plus 3 coefficients per asset and one value per window row - under 1 MB even
- * for Excel's 16,384 columns - so it stays small whatever the history's length; a `backtestPrices`
- * matrix's memory is its own and is released with the matrix. (Unlike the Gram kernel's memory,
- * which kernel.ts drops above 64 MiB.)
+ * Memory: WebAssembly memories only grow. The shared memory belongs to the caller's Workspace
+ * (workspace.ts `scanShared`; runBacktest's `workspace` option, a temporary one when omitted) and
+ * holds one window (256 KiB of rows, at least 4 rows) plus 3 coefficients per asset and one value
+ * per window row - under 1 MB even for Excel's 16,384 columns - so it stays small whatever the
+ * history's length; like every workspace buffer it is not kept once it is above the workspace's
+ * retention cap. A `backtestPrices` matrix's memory is its own and is released with the matrix; the
+ * workspace that allocated it records it (weakly) and scans it in place - a backtest on another
+ * workspace copies its rows in like any other Float64Array (same values).
+ * The compiled module (immutable code, 457 bytes) is the one module-level value: compiled once per
+ * runtime, instantiated on each memory.
  *
  * The module is 457 bytes (scanModuleBytes().length, checked by test/core/backtest.scan.test.ts),
  * built at load time with wasmAssembler.ts (no build step, no network) and compiled synchronously; where
@@ -35,6 +40,7 @@
  */
 
 import { F64, I32, V128, f64Const, i32Const, localGet, localSet, locals, simd, uleb, wasmModule } from "../wasmAssembler";
+import { Workspace } from "../workspace";
 
 const VOID = 0x40;
 const BLOCK = 0x02, LOOP = 0x03, IF = 0x04, END = 0x0b, BR = 0x0c, BR_IF = 0x0d;
@@ -111,12 +117,13 @@ export function scanModuleBytes(): Uint8Array<ArrayBuffer> {
 type ScanFn = (rows: number, nRows: number, n: number, q: number, cu: number, cb: number, cash: number, out: number) => number;
 
 /** A memory with the kernel instantiated on it, and the scanner whose data is in it now. */
-interface Site {
+export interface ScanSite {
   memory: WebAssembly.Memory;
   scan: ScanFn;
   owner: QuietScanner | null;
 }
 
+/** The compiled kernel (immutable code; compiled once per runtime, instantiated per memory). */
 let compiledKernel: WebAssembly.Module | null | undefined;
 
 function compiledModule(): WebAssembly.Module | null {
@@ -132,7 +139,7 @@ function compiledModule(): WebAssembly.Module | null {
   return compiledKernel;
 }
 
-function site(memory: WebAssembly.Memory): Site | null {
+function site(memory: WebAssembly.Memory): ScanSite | null {
   const m = compiledModule();
   if (m === null) return null;
   try {
@@ -143,11 +150,8 @@ function site(memory: WebAssembly.Memory): Site | null {
   }
 }
 
-/** The shared memory price rows are copied into (grown as needed). */
-let shared: Site | null | undefined;
-
-/** Price matrices allocated in a memory of their own (backtestPrices), scanned in place. */
-const inPlace = new WeakMap<ArrayBuffer, { site: Site; rows: number; cols: number }>();
+/** A price matrix allocated in a memory of its own (backtestPrices), scanned in place: its instance and current shape. */
+export interface InPlaceMatrix { site: ScanSite; rows: number; cols: number }
 
 /** Matrices smaller than this (cells) are ordinary arrays. */
 const MIN_IN_PLACE = 4096;
@@ -164,8 +168,12 @@ const scratchBytes = (rows: number, cols: number): number => 16 + 24 * (cols + (
  * needs; when its memory is large enough the new matrix is a view on it (its contents are NOT cleared,
  * and the old matrix must not be used again), which saves the operating system's first-touch cost of
  * fresh memory (about as much as writing the prices) on repeated calls.
+ * `ws`: the workspace whose backtests will read the matrix in place (runBacktest's `workspace`
+ * option); it records the matrix weakly (workspace.ts scanInPlace). Omitted: a temporary one, so
+ * the matrix is scanned like an ordinary Float64Array (correct, a copy per window).
  */
-export function backtestPrices(rows: number, cols: number, reuse: Float64Array | null = null): Float64Array {
+export function backtestPrices(rows: number, cols: number, reuse: Float64Array | null = null, ws: Workspace = new Workspace()): Float64Array {
+  const inPlace = ws.scanInPlace;
   const len = rows * cols;
   const bytes = 8 * len + scratchBytes(rows, cols);
   if (reuse !== null && reuse.byteOffset === 0) {
@@ -220,7 +228,7 @@ export class QuietScanner {
   private bInv: Float64Array | null = null;
   private bands = false;
 
-  private constructor(private readonly st: Site, private readonly prices: Float64Array, T: number, n: number, private readonly inPlace: boolean) {
+  private constructor(private readonly st: ScanSite, private readonly prices: Float64Array, T: number, n: number, private readonly inPlace: boolean) {
     this.n = n;
     this.T = T;
     const np = n + (n & 1);
@@ -243,17 +251,24 @@ export class QuietScanner {
     this.mem = new Float64Array(st.memory.buffer);
   }
 
-  /** A scanner for this T x n price matrix, or null when the kernel is not available here. */
-  static create(prices: Float64Array, T: number, n: number): QuietScanner | null {
+  /**
+   * A scanner for this T x n price matrix on the workspace's memories, or null when the kernel is
+   * not available here. A shared memory grown above the workspace's retention cap serves this
+   * scanner and is then no longer kept by the workspace.
+   */
+  static create(prices: Float64Array, T: number, n: number, ws: Workspace = new Workspace()): QuietScanner | null {
     if (T === 0 || n === 0) return null;
-    const own = inPlace.get(prices.buffer as ArrayBuffer);
+    const own = ws.scanInPlace.get(prices.buffer as ArrayBuffer);
     if (own !== undefined && prices.byteOffset === 0 && own.rows === T && own.cols === n && prices.length === T * n) {
       return new QuietScanner(own.site, prices, T, n, true);
     }
-    if (shared === undefined) shared = compiledModule() === null ? null : site(new WebAssembly.Memory({ initial: 1 }));
+    if (ws.scanShared === undefined) ws.scanShared = compiledModule() === null ? null : site(new WebAssembly.Memory({ initial: 1 }));
+    const shared = ws.scanShared;
     if (shared === null || 8 * n * 4 > 1 << 30) return null;
     try {
-      return new QuietScanner(shared, prices, T, n, false);
+      const sc = new QuietScanner(shared, prices, T, n, false);
+      if (!ws.retains(shared.memory.buffer.byteLength)) ws.scanShared = undefined; // used by this scanner, not kept
+      return sc;
     } catch {
       return null; // the memory could not grow
     }

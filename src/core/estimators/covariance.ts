@@ -22,9 +22,12 @@
  *   are blended row by row from exactly symmetric factors, so they are exactly symmetric.
  * - sample, semi and exp are made PSD by spectral clipping of negative eigenvalues (PyPortfolioOpt
  *   `fix_nonpositive_semidefinite`, "spectral"); shrinkage estimators are PSD by construction.
+ * Every estimator takes the caller's Workspace last (or `CovOptions.workspace`): the Gram kernel's
+ * WebAssembly memory lives there (workspace.ts); without one, a temporary workspace per call.
  */
 import { EigenvalueDecomposition, Matrix } from "ml-matrix";
 import { RebalError } from "../errors";
+import { Workspace } from "../workspace";
 import { CentredGram, centredGram, gramCentredRows, gramGeneral, gramSym } from "./kernel";
 import { Cells, Panel, assetName, checkFrequency, panelFromCells } from "./panel";
 
@@ -45,6 +48,8 @@ export interface CovOptions {
   /** spectral PSD repair of sample/semi/exp (default true) */
   fixPsd?: boolean;
   names?: readonly string[];
+  /** the Gram kernel's memory between calls (default: a temporary one per call) */
+  workspace?: Workspace;
 }
 
 /** Result of a shrinkage estimator: the (unannualised) covariance as Float64Array and the intensity. */
@@ -80,12 +85,12 @@ function centredAssetMajor(p: Panel, names?: readonly string[]): { xc: Float64Ar
 }
 
 /** Pairwise-complete sample covariance (ddof 1), unannualised, N x N row-major. */
-export function sampleCovPanel(p: Panel, names?: readonly string[]): Float64Array {
+export function sampleCovPanel(p: Panel, names?: readonly string[], ws: Workspace = new Workspace()): Float64Array {
   const { T, N } = p;
   const { m, missing } = columnMeans(p);
   if (!missing) {
     if (T < 2) throw new RebalError("need at least 2 return rows for a covariance");
-    return gramCentredRows(p.x, T, N, m, 1 / (T - 1));
+    return gramCentredRows(p.x, T, N, m, 1 / (T - 1), ws);
   }
   // Only the K columns with holes need the mask products: for a complete column j the rows where
   // j is present are all rows, so sum_t xc_i = 0 and the common count is asset i's own count.
@@ -96,9 +101,9 @@ export function sampleCovPanel(p: Panel, names?: readonly string[]): Float64Arra
   const K = holes.length;
   const mk = new Float64Array(K * T);
   for (let k = 0; k < K; k++) mk.set(mask.subarray(holes[k] * T, (holes[k] + 1) * T), k * T);
-  const P = gramSym(xc, T, N);
-  const S = gramGeneral(xc, mk, T, N, K); // S[i,k] = sum over rows where holes[k] is present of xc_i
-  const C = gramSym(mk, T, K); // common counts among the columns with holes
+  const P = gramSym(xc, T, N, 1, ws);
+  const S = gramGeneral(xc, mk, T, N, K, 1, ws); // S[i,k] = sum over rows where holes[k] is present of xc_i
+  const C = gramSym(mk, T, K, 1, ws); // common counts among the columns with holes
   const out = new Float64Array(N * N);
   for (let i = 0; i < N; i++) {
     if (counts[i] < 2) throw new RebalError(`${assetName(i, names)} has fewer than 2 returns`);
@@ -116,20 +121,20 @@ export function sampleCovPanel(p: Panel, names?: readonly string[]): Float64Arra
 }
 
 /** Semicovariance `D'D / T`, D = min(r - benchmark, 0), missing → 0. */
-export function semiCovPanel(p: Panel, benchmark: number): Float64Array {
+export function semiCovPanel(p: Panel, benchmark: number, ws: Workspace = new Workspace()): Float64Array {
   const { T, N, x } = p;
   const d = new Float64Array(T * N);
   for (let t = 0; t < T; t++) for (let i = 0; i < N; i++) {
     const v = x[t * N + i] - benchmark;
     d[i * T + t] = v < 0 ? v : 0; // NaN → 0
   }
-  const G = gramSym(d, T, N);
+  const G = gramSym(d, T, N, 1, ws);
   for (let k = 0; k < G.length; k++) G[k] /= T;
   return G;
 }
 
 /** Exponentially weighted covariance at the last row (pandas ewm, adjust=True), unannualised. */
-export function expCovPanel(p: Panel, span: number, names?: readonly string[]): Float64Array {
+export function expCovPanel(p: Panel, span: number, names?: readonly string[], ws: Workspace = new Workspace()): Float64Array {
   if (!Number.isFinite(span) || span < 1) throw new RebalError(`span ${span} must be a number >= 1`);
   const { T, N } = p;
   const { xc, mask } = centredAssetMajor(p, names);
@@ -137,8 +142,8 @@ export function expCovPanel(p: Panel, span: number, names?: readonly string[]): 
   const sw = new Float64Array(T);
   for (let t = T - 1, w = 1; t >= 0; t--, w *= decay) sw[t] = Math.sqrt(w);
   for (let i = 0; i < N; i++) for (let t = 0; t < T; t++) { xc[i * T + t] *= sw[t]; mask[i * T + t] *= sw[t]; }
-  const num = gramSym(xc, T, N);
-  const den = hasMissing(p) ? gramSym(mask, T, N) : null;
+  const num = gramSym(xc, T, N, 1, ws);
+  const den = hasMissing(p) ? gramSym(mask, T, N, 1, ws) : null;
   let full = 0;
   if (!den) for (let t = 0; t < T; t++) full += sw[t] * sw[t];
   const out = new Float64Array(N * N);
@@ -181,10 +186,10 @@ function columnMeans(p: Panel): { m: Float64Array; missing: boolean } {
 }
 
 /** sklearn `ledoit_wolf` (shrink towards mu*I), biased covariance, one Gram product. */
-export function ledoitWolfPanel(p: Panel): Shrunk {
+export function ledoitWolfPanel(p: Panel, ws: Workspace = new Workspace()): Shrunk {
   const { T, N, x } = p;
   const { m } = columnMeans(p);
-  const cg = centredGram(x, T, N, m, 1 / T);
+  const cg = centredGram(x, T, N, m, 1 / T, ws);
   const emp = cg.gram;
   let trace = 0;
   for (let i = 0; i < N; i++) trace += emp[i * N + i];
@@ -211,9 +216,9 @@ export function ledoitWolfPanel(p: Panel): Shrunk {
 }
 
 /** sklearn `oas`. */
-export function oasPanel(p: Panel): Shrunk {
+export function oasPanel(p: Panel, ws: Workspace = new Workspace()): Shrunk {
   const { T, N } = p;
-  const emp = gramCentredRows(p.x, T, N, columnMeans(p).m, 1 / T);
+  const emp = gramCentredRows(p.x, T, N, columnMeans(p).m, 1 / T, ws);
   let alpha = 0, trace = 0; // alpha = mean of emp^2, from the upper triangle (emp is exactly symmetric)
   for (let i = 0; i < N; i++) {
     const row = i * N;
@@ -233,10 +238,10 @@ export function oasPanel(p: Panel): Shrunk {
 }
 
 /** PyPortfolioOpt `_ledoit_wolf_single_factor` (market = cross-sectional mean), one Gram product. */
-export function ledoitWolfSingleFactorPanel(p: Panel): Shrunk {
+export function ledoitWolfSingleFactorPanel(p: Panel, ws: Workspace = new Workspace()): Shrunk {
   const { T, N, x } = p;
   const { m } = columnMeans(p);
-  const cg = centredGram(x, T, N, m, 1 / T);
+  const cg = centredGram(x, T, N, m, 1 / T, ws);
   const sample = cg.gram;
   // betas_i = cov(X_i, xm) = sum_t X_ti xm_t / T with xm_t = mean_i X_ti: the row sums of
   // G / (T N), so no pass over the data is needed for them. (X = Xm: zero-filled, centred.)
@@ -309,18 +314,18 @@ export function ledoitWolfSingleFactorPanel(p: Panel): Shrunk {
  * centred data, so one Gram product serves both; with missing values S is the pairwise estimate
  * and G comes from the zero-filled data (four products: three for the pairwise S, one for G).
  */
-export function ledoitWolfConstantCorrelationPanel(p: Panel, names?: readonly string[]): Shrunk {
+export function ledoitWolfConstantCorrelationPanel(p: Panel, names?: readonly string[], ws: Workspace = new Workspace()): Shrunk {
   const { T, N, x } = p;
   const { m, missing } = columnMeans(p);
   // help_ * T = gf * G: without missing values G is S itself and gf = T - 1
   let S: Float64Array, G: Float64Array, gf: number, cg: CentredGram;
   if (!missing) {
     if (T < 2) throw new RebalError("need at least 2 return rows for a covariance");
-    cg = centredGram(x, T, N, m, 1 / (T - 1));
+    cg = centredGram(x, T, N, m, 1 / (T - 1), ws);
     S = cg.gram; G = S; gf = T - 1;
   } else {
-    S = sampleCovPanel(p, names);
-    cg = centredGram(x, T, N, m); // after S: its row moments can reuse the packed panel
+    S = sampleCovPanel(p, names, ws);
+    cg = centredGram(x, T, N, m, 1, ws); // after S: its row moments can reuse the packed panel
     G = cg.gram; gf = 1;
   }
   const std = new Float64Array(N), inv = new Float64Array(N);
@@ -442,19 +447,20 @@ export function riskMatrixPanel(p: Panel, method: string, opts: CovOptions = {})
   const key = (method ?? "sample").toString().trim().toLowerCase() || "sample";
   const frequency = checkFrequency(opts.frequency);
   const fix = opts.fixPsd ?? true;
+  const ws = opts.workspace ?? new Workspace();
   let m: Float64Array;
   switch (key) {
-    case "sample": case "sample_cov": m = sampleCovPanel(p, opts.names); if (fix) m = fixNonPsd(m, p.N); break;
+    case "sample": case "sample_cov": m = sampleCovPanel(p, opts.names, ws); if (fix) m = fixNonPsd(m, p.N); break;
     case "semi": case "semicovariance": {
       const b = opts.benchmark ?? 0.000079;
       if (!Number.isFinite(b)) throw new RebalError(`benchmark ${b} is not a number`);
-      m = semiCovPanel(p, b); if (fix) m = fixNonPsd(m, p.N); break;
+      m = semiCovPanel(p, b, ws); if (fix) m = fixNonPsd(m, p.N); break;
     }
-    case "exp": case "exp_cov": m = expCovPanel(p, opts.span ?? 180, opts.names); if (fix) m = fixNonPsd(m, p.N); break;
-    case "ledoit_wolf": case "ledoit_wolf_constant_variance": m = ledoitWolfPanel(p).cov; break;
-    case "ledoit_wolf_single_factor": m = ledoitWolfSingleFactorPanel(p).cov; break;
-    case "ledoit_wolf_constant_correlation": m = ledoitWolfConstantCorrelationPanel(p, opts.names).cov; break;
-    case "oas": case "oracle_approximating": m = oasPanel(p).cov; break;
+    case "exp": case "exp_cov": m = expCovPanel(p, opts.span ?? 180, opts.names, ws); if (fix) m = fixNonPsd(m, p.N); break;
+    case "ledoit_wolf": case "ledoit_wolf_constant_variance": m = ledoitWolfPanel(p, ws).cov; break;
+    case "ledoit_wolf_single_factor": m = ledoitWolfSingleFactorPanel(p, ws).cov; break;
+    case "ledoit_wolf_constant_correlation": m = ledoitWolfConstantCorrelationPanel(p, opts.names, ws).cov; break;
+    case "oas": case "oracle_approximating": m = oasPanel(p, ws).cov; break;
     default: throw new RebalError(`unknown covariance method "${method}": use one of ${COV_METHODS.join(", ")}`);
   }
   for (let k = 0; k < m.length; k++) m[k] *= frequency;
@@ -468,6 +474,10 @@ export function riskMatrixPanel(p: Panel, method: string, opts: CovOptions = {})
  * ledoit_wolf_single_factor | ledoit_wolf_constant_correlation | oas.
  */
 export function riskMatrix(data: Cells, method: string = "sample", opts: CovOptions = {}): number[][] {
-  const p = panelFromCells(data, !!opts.returnsData, opts.names);
+  return riskMatrixRows(panelFromCells(data, !!opts.returnsData, opts.names), method, opts);
+}
+
+/** `riskMatrix` of a returns panel (e.g. panelFromRaw of a range read straight into a Float64Array), as rows. */
+export function riskMatrixRows(p: Panel, method: string = "sample", opts: CovOptions = {}): number[][] {
   return toRows(riskMatrixPanel(p, method, opts), p.N, 1);
 }

@@ -4,7 +4,7 @@
  */
 export { expectedReturns, RETURNS_METHODS } from "./returns";
 export type { ReturnsOptions, ReturnsMethod } from "./returns";
-export { riskMatrix, riskMatrixPanel, COV_METHODS, fixNonPsd, isPsd } from "./covariance";
+export { riskMatrix, riskMatrixPanel, riskMatrixRows, COV_METHODS, fixNonPsd, isPsd } from "./covariance";
 export type { CovOptions, CovMethod } from "./covariance";
-export { returnsFromPrices, toPanel } from "./panel";
+export { panelFromRaw, returnsFromPrices, toPanel } from "./panel";
 export type { Cells, Panel } from "./panel";

@@ -18,19 +18,22 @@
  *   zero columns to a multiple of 3; the f64x2 3 x 3 micro-kernel of wasmGram.ts accumulates the
  *   upper-triangle blocks into an M x M buffer in that memory, which is then scaled and mirrored.
  *   Row moments sweep the same packed panel (wasmGram.ts `mom`) while it is still the last one
- *   packed (a generation counter says so; otherwise they are computed from the panel in JS).
- *   A WebAssembly memory only grows (about 8 * (T + 3) * N + 8 * N^2 bytes for a product, e.g.
- *   7 MB for 1,260 x 500); it is kept between calls up to GRAM_KEEP_BYTES (64 MiB). A product
- *   that needs more still runs on the SIMD kernel, but the instance is dropped afterwards
- *   (wasmGram.ts releaseLargeGramMemory), so one huge REBAL.COV does not pin its memory in the
- *   shared runtime; the next product starts a fresh instance.
- * - "js" (fallback; `setGramBackend("js")` forces it for tests and benchmarks): for each chunk of
+ *   packed (the workspace's generation counter says so; otherwise they are computed from the panel
+ *   in JS). The instance and its memory belong to the caller's Workspace (workspace.ts; every entry
+ *   point takes it last, a temporary one when omitted). A WebAssembly memory only grows (about
+ *   8 * (T + 3) * N + 8 * N^2 bytes for a product, e.g. 7 MB for 1,260 x 500); it is kept between
+ *   calls up to the workspace's retention cap (retainBytes, 64 MiB by default). A product that needs
+ *   more still runs on the SIMD kernel, but the instance is dropped afterwards (wasmGram.ts
+ *   releaseLargeGramMemory), so one huge REBAL.COV does not pin its memory in the shared runtime;
+ *   the next product starts a fresh instance.
+ * - "js" (fallback; a Workspace with `gramBackend: "js"` forces it for tests and benchmarks): for each chunk of
  *   KC rows the assets are packed into panels of 3 interleaved columns and a scalar 3 x 3
  *   register-blocked micro-kernel (nine accumulators + six operands) streams two contiguous panels.
  *
  * Measured (bench/optimize.ts, 1,260 x 500 sample covariance, 2-core AMD EPYC, Node 20): see the
  * header of wasmGram.ts for why the SIMD kernel is hand-written and what it gains.
  */
+import { Workspace } from "../workspace";
 import { UNROLL, WasmGram, gramWasm, releaseLargeGramMemory } from "./wasmGram";
 
 const KC = 256;
@@ -40,17 +43,10 @@ const KCW = 2048;
 const PAD = 2 * UNROLL;
 
 export type GramBackend = "wasm" | "js";
-let preferJs = false;
 
-/** Chooses the kernel ("auto" = wasm where available); returns the backend now in use. */
-export function setGramBackend(b: GramBackend | "auto"): GramBackend {
-  preferJs = b === "js";
-  return gramBackend();
-}
-
-/** The backend the next product will use. */
-export function gramBackend(): GramBackend {
-  return !preferJs && gramWasm() ? "wasm" : "js";
+/** The backend the next product on this workspace will use (its `gramBackend` choice, and whether wasm compiles here). */
+export function gramBackend(ws: Workspace): GramBackend {
+  return wasmOrNull(ws) ? "wasm" : "js";
 }
 
 // ---- pure-JS kernel --------------------------------------------------------------------
@@ -198,16 +194,11 @@ function packRows(x: Float64Array, T: number, N: number, shift: Float64Array, me
 
 type Packer = (mem: Float64Array, off: number) => void;
 
-/** Counts wasm products, so that a packed panel left in memory is known to be the current one. */
-let generation = 0;
-/** Doubles in use by the last wasm product (packed data, then its result buffer). */
-let lastEnd = 0;
-
 /**
  * Runs the wasm micro-kernel over packed data; null when the memory cannot grow (caller falls
  * back to JS). `packB` null = symmetric product of the A data.
  */
-function gramWasmRun(W: WasmGram, T: number, Na: number, Nb: number, packA: Packer, packB: Packer | null, scale: number): Float64Array | null {
+function gramWasmRun(ws: Workspace, W: WasmGram, T: number, Na: number, Nb: number, packA: Packer, packB: Packer | null, scale: number): Float64Array | null {
   const symmetric = packB === null;
   const NBa = Math.ceil(Na / MR), NBb = Math.ceil(Nb / MR);
   const Ma = NBa * MR, Mb = NBb * MR;
@@ -218,8 +209,8 @@ function gramWasmRun(W: WasmGram, T: number, Na: number, Nb: number, packA: Pack
   } catch {
     return null;
   }
-  generation++;
-  lastEnd = total;
+  ws.gramGeneration++; // the packed panel now in memory is this product's
+  ws.gramLastEnd = total;
   const mem = new Float64Array(W.memory.buffer, 0, total);
   mem.fill(0);
   packA(mem, 0);
@@ -234,20 +225,20 @@ function gramWasmRun(W: WasmGram, T: number, Na: number, Nb: number, packA: Pack
     }
   }
   const out = unpack(mem, cOff, Mb, Na, Nb, symmetric, scale);
-  releaseLargeGramMemory(); // above GRAM_KEEP_BYTES the memory is not kept for later products
+  releaseLargeGramMemory(ws); // above the workspace's retention cap the memory is not kept for later products
   return out;
 }
 
-function wasmOrNull(): WasmGram | null {
-  return preferJs ? null : gramWasm();
+function wasmOrNull(ws: Workspace): WasmGram | null {
+  return ws.gramBackend === "js" ? null : gramWasm(ws);
 }
 
 // ---- public entry points ---------------------------------------------------------------
 
 /** Symmetric Gram product of asset-major data: the N x N row-major `scale * X'X`. */
-export function gramSym(xt: Float64Array, T: number, N: number, scale = 1): Float64Array {
-  const W = wasmOrNull();
-  const r = W && gramWasmRun(W, T, N, N, (m, o) => packAssetMajor(xt, T, N, m, o), null, scale);
+export function gramSym(xt: Float64Array, T: number, N: number, scale = 1, ws: Workspace = new Workspace()): Float64Array {
+  const W = wasmOrNull(ws);
+  const r = W && gramWasmRun(ws, W, T, N, N, (m, o) => packAssetMajor(xt, T, N, m, o), null, scale);
   return r ?? gramJs(xt, xt, T, N, N, scale);
 }
 
@@ -255,10 +246,10 @@ export function gramSym(xt: Float64Array, T: number, N: number, scale = 1): Floa
  * Product of two asset-major matrices (Na x T and Nb x T): `out[i*Nb+j] = scale * sum_t
  * a[i*T+t] * b[j*T+t]` (row-major Na x Nb). When `a === b` (and Na = Nb) it is `gramSym`.
  */
-export function gramGeneral(a: Float64Array, b: Float64Array, T: number, Na: number, Nb: number = Na, scale = 1): Float64Array {
-  if (a === b && Na === Nb) return gramSym(a, T, Na, scale);
-  const W = wasmOrNull();
-  const r = W && gramWasmRun(W, T, Na, Nb, (m, o) => packAssetMajor(a, T, Na, m, o), (m, o) => packAssetMajor(b, T, Nb, m, o), scale);
+export function gramGeneral(a: Float64Array, b: Float64Array, T: number, Na: number, Nb: number = Na, scale = 1, ws: Workspace = new Workspace()): Float64Array {
+  if (a === b && Na === Nb) return gramSym(a, T, Na, scale, ws);
+  const W = wasmOrNull(ws);
+  const r = W && gramWasmRun(ws, W, T, Na, Nb, (m, o) => packAssetMajor(a, T, Na, m, o), (m, o) => packAssetMajor(b, T, Nb, m, o), scale);
   return r ?? gramJs(a, b, T, Na, Nb, scale);
 }
 
@@ -291,8 +282,9 @@ function momentsJs(x: Float64Array, T: number, N: number, shift: Float64Array, w
 }
 
 /** Row moments from the panel the last wasm product packed (wasmGram.ts `mom`); null if memory cannot grow. */
-function momentsWasm(W: WasmGram, T: number, N: number, w1: Float64Array, w2: Float64Array, w3: Float64Array): RowMoments | null {
+function momentsWasm(ws: Workspace, W: WasmGram, T: number, N: number, w1: Float64Array, w2: Float64Array, w3: Float64Array): RowMoments | null {
   const NB = Math.ceil(N / MR), M = NB * MR;
+  const lastEnd = ws.gramLastEnd;
   const wOff = lastEnd + (lastEnd & 1); // 16-byte aligned
   const accOff = wOff + 6 * M, accD = 12 * ((T + PAD) >> 1);
   try {
@@ -314,7 +306,7 @@ function momentsWasm(W: WasmGram, T: number, N: number, w1: Float64Array, w2: Fl
     const b = accOff + (t >> 1) * 12 + (t & 1);
     o.s1[t] = f[b]; o.s1w[t] = f[b + 2]; o.s2[t] = f[b + 4]; o.s4[t] = f[b + 6]; o.s3w[t] = f[b + 8]; o.s2w[t] = f[b + 10];
   }
-  releaseLargeGramMemory();
+  releaseLargeGramMemory(ws);
   return o;
 }
 
@@ -325,14 +317,14 @@ function momentsWasm(W: WasmGram, T: number, N: number, w1: Float64Array, w2: Fl
  * kernel's memory (one SIMD sweep, no pass over x); if another product has run since, or on the
  * JS path, they come from a pass over x.
  */
-export function centredGram(x: Float64Array, T: number, N: number, shift: Float64Array, scale = 1): CentredGram {
-  const W = wasmOrNull();
-  const r = W && gramWasmRun(W, T, N, N, (m, o) => packRows(x, T, N, shift, m, o), null, scale);
-  const gen = generation;
+export function centredGram(x: Float64Array, T: number, N: number, shift: Float64Array, scale = 1, ws: Workspace = new Workspace()): CentredGram {
+  const W = wasmOrNull(ws);
+  const r = W && gramWasmRun(ws, W, T, N, N, (m, o) => packRows(x, T, N, shift, m, o), null, scale);
+  const gen = ws.gramGeneration;
   const rowMoments = (a: Float64Array | null, b: Float64Array | null, c: Float64Array | null): RowMoments => {
     const z = a && b && c ? null : new Float64Array(N);
     const w1 = a ?? z!, w2 = b ?? z!, w3 = c ?? z!;
-    const m = r && W && gen === generation ? momentsWasm(W, T, N, w1, w2, w3) : null;
+    const m = r && W && gen === ws.gramGeneration ? momentsWasm(ws, W, T, N, w1, w2, w3) : null;
     return m ?? momentsJs(x, T, N, shift, w1, w2, w3);
   };
   if (r) return { gram: r, rowMoments };
@@ -344,6 +336,6 @@ export function centredGram(x: Float64Array, T: number, N: number, shift: Float6
 }
 
 /** `centredGram(...).gram`: the centred Gram product alone. */
-export function gramCentredRows(x: Float64Array, T: number, N: number, shift: Float64Array, scale = 1): Float64Array {
-  return centredGram(x, T, N, shift, scale).gram;
+export function gramCentredRows(x: Float64Array, T: number, N: number, shift: Float64Array, scale = 1, ws: Workspace = new Workspace()): Float64Array {
+  return centredGram(x, T, N, shift, scale, ws).gram;
 }

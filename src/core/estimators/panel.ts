@@ -80,8 +80,15 @@ export function returnsPanel(prices: Panel, names?: readonly string[]): Panel {
 
 /** Returns panel from price cells, or the cells themselves when `returnsData`. All-missing rows dropped. */
 export function panelFromCells(cells: Cells, returnsData: boolean, names?: readonly string[]): Panel {
-  if (!returnsData) return returnsPanel(toPanel(cells, "prices"), names);
-  const p = toPanel(cells, "returns");
+  return panelFromRaw(toPanel(cells, returnsData ? "returns" : "prices"), returnsData, names);
+}
+
+/**
+ * The same from a panel already read (e.g. straight from a sheet range, src/functions): returns of
+ * the prices, or the returns themselves when `returnsData`; all-missing rows dropped.
+ */
+export function panelFromRaw(p: Panel, returnsData: boolean, names?: readonly string[]): Panel {
+  if (!returnsData) return returnsPanel(p, names);
   const keep: number[] = [];
   for (let t = 0; t < p.T; t++) {
     for (let i = 0; i < p.N; i++) if (p.x[t * p.N + i] === p.x[t * p.N + i]) { keep.push(t); break; }

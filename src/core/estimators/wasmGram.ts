@@ -26,10 +26,11 @@
  * synchronously (`new WebAssembly.Module` on buffers under 4 KB is allowed on a browser main
  * thread); the task pane CSP allows 'wasm-unsafe-eval' (test/browser/covariance.test.ts runs it
  * there). Where WebAssembly or SIMD is missing, or compiling or growing the memory fails,
- * `gramWasm()` returns null (or the product returns null) and kernel.ts uses the JS kernel.
+ * `gramWasm(ws)` returns null (or the product returns null) and kernel.ts uses the JS kernel.
  */
 
 import { I32, V128, i32Const, localGet, localSet, locals, simd, uleb, wasmModule } from "../wasmAssembler";
+import type { Workspace } from "../workspace";
 
 const op = {
   block: 0x02, loop: 0x03, br: 0x0c, brIf: 0x0d, end: 0x0b,
@@ -152,56 +153,59 @@ export interface WasmGram {
   reserve: (bytes: number) => void;
 }
 
-let cached: WasmGram | null | undefined;
-
 /**
- * WebAssembly memory never shrinks, and the instance is shared by every later product: a memory
- * grown past this many bytes (one huge REBAL.COV, say 300 MB) is not kept. The product still runs
- * on the SIMD kernel; afterwards `releaseLargeGramMemory` drops the instance, so the memory is
- * garbage once the caller's result no longer refers to it, and the next product starts a fresh
- * 64 KiB one (compiling the ~1.5 KB module again costs well under a millisecond).
+ * The compiled module (immutable code, about 1.5 KB): compiled once per runtime and kept here, the
+ * one piece of module-level state; each Workspace instantiates it on a memory of its own.
+ * undefined = not tried yet, null = this runtime cannot compile it.
  */
-export const GRAM_KEEP_BYTES = 64 * 1024 * 1024;
-let keepLimit = GRAM_KEEP_BYTES;
+let compiledGram: WebAssembly.Module | null | undefined;
 
-/** Whether a memory of `bytes` stays cached after a product (pure: bytes <= the limit). */
-export function keepsGramMemory(bytes: number, limit: number = keepLimit): boolean {
-  return bytes <= limit;
-}
-
-/** For tests: the limit `releaseLargeGramMemory` applies (default GRAM_KEEP_BYTES); returns the old one. */
-export function setGramKeepLimit(bytes: number = GRAM_KEEP_BYTES): number {
-  const old = keepLimit;
-  keepLimit = bytes;
-  return old;
-}
-
-/** Drops the cached instance when its memory has grown past the limit; true when it did. */
-export function releaseLargeGramMemory(): boolean {
-  if (!cached || keepsGramMemory(cached.memory.buffer.byteLength)) return false;
-  cached = undefined;
-  return true;
-}
-
-/** The SIMD kernel, or null when this runtime cannot compile it (then use the JS kernel). */
-export function gramWasm(): WasmGram | null {
-  if (cached !== undefined) return cached;
-  cached = null;
+function gramModule(): WebAssembly.Module | null {
+  if (compiledGram !== undefined) return compiledGram;
+  compiledGram = null;
   try {
     if (typeof WebAssembly !== "object") return null;
     const bytes = gramModuleBytes();
-    if (!WebAssembly.validate(bytes)) return null;
+    if (WebAssembly.validate(bytes)) compiledGram = new WebAssembly.Module(bytes);
+  } catch {
+    compiledGram = null;
+  }
+  return compiledGram;
+}
+
+/**
+ * WebAssembly memory never shrinks, and a workspace's instance serves its later products: a memory
+ * grown past the workspace's retention cap (workspace.ts retainBytes, 64 MiB by default; one huge
+ * REBAL.COV, say 300 MB) is not kept. The product still runs on the SIMD kernel; afterwards
+ * `releaseLargeGramMemory` drops the instance from the workspace, so the memory is garbage once the
+ * caller's result no longer refers to it, and the next product starts a fresh 64 KiB one
+ * (instantiating the compiled module again costs well under a millisecond).
+ */
+export function releaseLargeGramMemory(ws: Workspace): boolean {
+  const W = ws.gram;
+  if (!W || ws.retains(W.memory.buffer.byteLength)) return false;
+  ws.gram = undefined;
+  return true;
+}
+
+/** The workspace's SIMD kernel (made on first use), or null when this runtime cannot compile it (then use the JS kernel). */
+export function gramWasm(ws: Workspace): WasmGram | null {
+  if (ws.gram !== undefined) return ws.gram;
+  ws.gram = null;
+  const module = gramModule();
+  if (module === null) return null;
+  try {
     const memory = new WebAssembly.Memory({ initial: 1 });
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { e: { m: memory } });
+    const inst = new WebAssembly.Instance(module, { e: { m: memory } });
     const row = inst.exports.row as WasmGram["row"];
     const mom = inst.exports.mom as WasmGram["mom"];
     const reserve = (bytes: number): void => {
       const have = memory.buffer.byteLength;
       if (bytes > have) memory.grow(Math.ceil((bytes - have) / 65536));
     };
-    cached = { row, mom, memory, reserve };
+    ws.gram = { row, mom, memory, reserve };
   } catch {
-    cached = null;
+    ws.gram = null;
   }
-  return cached;
+  return ws.gram;
 }

@@ -58,7 +58,7 @@ export function minVolatilityPrepared(p: Prepared, x0?: Float64Array): Float64Ar
   // default start: the budget spread over the 16 lowest-variance assets (measured: less work than
   // one asset or 8/32/64 on the bench's factor-model covariances; the solver is exact from any start)
   const start = x0 ?? spreadBudget(p.lb, p.ub, p.budget, byVariance(p), 16);
-  return solveQP({ n, ...hessian(p.S, 2, 2 * p.gamma), c: new Float64Array(n), lb: p.lb, ub: p.ub, Aeq: [ones(n)], beq: [p.budget] }, { x0: start }).x;
+  return solveQP({ n, ...hessian(p.S, 2, 2 * p.gamma), c: new Float64Array(n), lb: p.lb, ub: p.ub, Aeq: [ones(n)], beq: [p.budget] }, { x0: start, workspace: p.workspace }).x;
 }
 
 export function maxUtilityPrepared(p: Prepared, delta: number, x0?: Float64Array): Float64Array {
@@ -68,7 +68,7 @@ export function maxUtilityPrepared(p: Prepared, delta: number, x0?: Float64Array
   const c = new Float64Array(n);
   for (let i = 0; i < n; i++) c[i] = -mu[i];
   const start = x0 ?? fillBudget(p.lb, p.ub, p.budget, byReturn(mu));
-  return solveQP({ n, ...hessian(p.S, delta, 2 * p.gamma), c, lb: p.lb, ub: p.ub, Aeq: [ones(n)], beq: [p.budget] }, { x0: start }).x;
+  return solveQP({ n, ...hessian(p.S, delta, 2 * p.gamma), c, lb: p.lb, ub: p.ub, Aeq: [ones(n)], beq: [p.budget] }, { x0: start, workspace: p.workspace }).x;
 }
 
 /** Maximum attainable return over the bounds and budget (greedy fill by return). */
@@ -97,7 +97,7 @@ export function efficientReturnPrepared(p: Prepared, target: number, wMinVol?: F
   const x0 = new Float64Array(n);
   for (let i = 0; i < n; i++) x0[i] = (1 - theta) * wmv[i] + theta * wMax[i];
   // re-project the return row exactly (rounding)
-  return solveQP({ n, ...hessian(p.S, 2, 2 * p.gamma), c: new Float64Array(n), lb: p.lb, ub: p.ub, Aeq: [ones(n), Float64Array.from(mu)], beq: [p.budget, dot(mu, x0)] }, { x0 }).x;
+  return solveQP({ n, ...hessian(p.S, 2, 2 * p.gamma), c: new Float64Array(n), lb: p.lb, ub: p.ub, Aeq: [ones(n), Float64Array.from(mu)], beq: [p.budget, dot(mu, x0)] }, { x0, workspace: p.workspace }).x;
 }
 
 export function efficientRiskPrepared(p: Prepared, targetVol: number): Float64Array {
@@ -115,7 +115,7 @@ export function efficientRiskPrepared(p: Prepared, targetVol: number): Float64Ar
   const c = new Float64Array(n);
   for (let i = 0; i < n; i++) c[i] = -mu[i];
   const solve = (eta: number, x0: Float64Array): Float64Array => {
-    return solveQP({ n, ...hessian(p.S, 2 * eta, 2 * p.gamma), c, lb: p.lb, ub: p.ub, Aeq: [ones(n)], beq: [p.budget] }, { x0 }).x;
+    return solveQP({ n, ...hessian(p.S, 2 * eta, 2 * p.gamma), c, lb: p.lb, ub: p.ub, Aeq: [ones(n)], beq: [p.budget] }, { x0, workspace: p.workspace }).x;
   };
   const vol = (w: Float64Array): number => Math.sqrt(Math.max(quad(p.S, w, n), 0));
   let lo = Math.log(scale * 1e-9), hi = Math.log(scale * 1e9);
@@ -171,7 +171,7 @@ export function maxSharpePrepared(p: Prepared, rf: number): Float64Array {
     }
   }
   if (!allNonNeg) { G.push(new Float64Array(n).fill(-1)); h.push(0); } // k >= 0
-  const y = solveQP({ n, ...hessian(p.S, 2, 2 * p.gamma), c: new Float64Array(n), lb: lbY, ub: ubY, Aeq: [ex], beq: [1], G, h }, { x0: y0 }).x;
+  const y = solveQP({ n, ...hessian(p.S, 2, 2 * p.gamma), c: new Float64Array(n), lb: lbY, ub: ubY, Aeq: [ex], beq: [1], G, h }, { x0: y0, workspace: p.workspace }).x;
   let k = 0;
   for (let i = 0; i < n; i++) k += y[i];
   if (!(k > 0)) throw new RebalError("max_sharpe: no portfolio within the bounds has a positive excess return");

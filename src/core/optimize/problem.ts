@@ -7,6 +7,7 @@
  */
 import { RebalError, fmt } from "../errors";
 import { fixNonPsd } from "../estimators/covariance";
+import { Workspace } from "../workspace";
 
 export interface OptimizeOptions {
   riskFreeRate?: number;
@@ -25,6 +26,8 @@ export interface OptimizeOptions {
   /** risk_parity risk budgets (default equal) */
   riskBudget?: ReadonlyArray<number> | null;
   names?: readonly string[];
+  /** the QP solver's scratch between solves (default: a temporary one per call) */
+  workspace?: Workspace;
 }
 
 export interface Prepared {
@@ -36,6 +39,8 @@ export interface Prepared {
   budget: number;
   gamma: number;
   names?: readonly string[];
+  /** passed to every QP solve of this problem (prepare: the caller's, or one for this call) */
+  workspace?: Workspace;
 }
 
 export function nameOf(i: number, names?: readonly string[]): string {
@@ -123,7 +128,7 @@ export function prepare(mu: ReadonlyArray<unknown> | null | undefined, cov: Read
   const { lb, ub } = prepareBounds(n, o, budget);
   const gamma = o.gamma ?? 0;
   if (!Number.isFinite(gamma) || gamma < 0) throw new RebalError(`gamma ${gamma} must be a number >= 0`);
-  return { n, S, mu: m, lb, ub, budget, gamma, names: o.names };
+  return { n, S, mu: m, lb, ub, budget, gamma, names: o.names, workspace: o.workspace ?? new Workspace() };
 }
 
 /**

@@ -26,7 +26,7 @@
  * reaches the answer: the face is re-solved on fresh data, a residual step is taken if one is left,
  * and the multipliers that end the search are computed from the fresh gradient.
  * The O(k²) loops live in the small FreeFactor class, the gradient in a plain function, and scratch
- * buffers are reused across solves: a deoptimised 300-line driver or boxed doubles would otherwise
+ * buffers are reused across solves (kept in the caller's Workspace, options.workspace): a deoptimised 300-line driver or boxed doubles would otherwise
  * cost far more than the arithmetic (measured: GC pauses and baseline-code runs between solves).
  * Pricing frees many fixed variables at once, most violated multiplier first: min(batch, max(16,
  * k/2)), batch starting at 16, doubling while batches stick, quartered when more than half of the
@@ -58,6 +58,7 @@
  * The caller supplies a feasible start x0 (feasibility is cheap to construct for portfolio sets).
  */
 import { RebalError } from "../errors";
+import { QPScratch, Workspace } from "../workspace";
 
 export interface QPProblem {
   n: number;
@@ -93,20 +94,20 @@ export interface QPOptions {
   tol?: number;
   /** most fixed variables freed per pricing (default n); 1 = the classical one at a time */
   maxBatch?: number;
+  /** where the scratch arrays are kept between solves (default: a temporary one) */
+  workspace?: Workspace;
 }
 
 const BOUND_TOL = 1e-12;
 
 /**
- * Scratch reused across solves (the solver is synchronous and never re-entered). Typed-array
- * backing stores count toward V8's young-generation GC triggers; a solve's scratch (the factor
- * above all: 66 KB at k = 90) would otherwise start a scavenge every few solves. Buffers above
- * RETAIN doubles are not kept.
+ * Scratch reused across solves lives in the caller's Workspace (workspace.ts `qp`; the solver is
+ * synchronous and never re-entered). Typed-array backing stores count toward V8's young-generation
+ * GC triggers; a solve's scratch (the factor above all: 66 KB at k = 90) would otherwise start a
+ * scavenge every few solves. An array above the workspace's retention cap is used, not kept.
  */
-const RETAIN = 1 << 20;
-const scratch = { f64: new Float64Array(0), i32: new Int32Array(0), i8: new Int8Array(0), L: new Float64Array(0), Z: new Float64Array(0) };
-function keep<T extends { length: number }>(a: T, slot: "f64" | "i32" | "i8" | "L" | "Z"): T {
-  if (a.length <= RETAIN) (scratch as Record<string, unknown>)[slot] = a;
+function keep<T extends { byteLength: number }>(ws: Workspace, a: T, slot: keyof QPScratch): T {
+  if (ws.retains(a.byteLength)) (ws.qp as unknown as Record<string, unknown>)[slot] = a;
   return a;
 }
 
@@ -130,15 +131,15 @@ class FreeFactor {
   private readonly nu1 = new Float64Array(1);
   private Qb = new Float64Array(0); // orthonormalised Z (m >= 2)
 
-  constructor(readonly n: number, readonly Q: Float64Array, readonly qs: number, readonly qr: number, readonly pivFloor: number, free: Int32Array, w: Float64Array, mHint: number) {
+  constructor(private readonly ws: Workspace, readonly n: number, readonly Q: Float64Array, readonly qs: number, readonly qr: number, readonly pivFloor: number, free: Int32Array, w: Float64Array, mHint: number) {
     this.free = free;
     this.w = w;
     this.sqrtFloor = Math.sqrt(pivFloor);
     const r0 = Math.min(n, 64), len0 = (r0 * (r0 + 1)) >> 1;
-    this.L = scratch.L.length >= len0 ? scratch.L : keep(new Float64Array(len0), "L");
+    this.L = ws.qp.L.length >= len0 ? ws.qp.L : keep(ws, new Float64Array(len0), "L");
     this.capRows = Math.min(n, Math.floor((Math.sqrt(8 * this.L.length + 1) - 1) / 2));
     const zNeed = Math.max(mHint, 1) * n;
-    this.Z = scratch.Z.length >= zNeed ? scratch.Z : keep(new Float64Array(zNeed), "Z");
+    this.Z = ws.qp.Z.length >= zNeed ? ws.qp.Z : keep(ws, new Float64Array(zNeed), "Z");
     this.capZ = n > 0 ? Math.floor(this.Z.length / n) : 0;
   }
 
@@ -173,7 +174,7 @@ class FreeFactor {
     const k = this.k, n = this.n;
     if (k + 1 > this.capRows) {
       this.capRows = Math.min(n, 2 * this.capRows);
-      const L2 = keep(new Float64Array((this.capRows * (this.capRows + 1)) >> 1), "L");
+      const L2 = keep(this.ws, new Float64Array((this.capRows * (this.capRows + 1)) >> 1), "L");
       L2.set(this.L.subarray(0, (k * (k + 1)) >> 1));
       this.L = L2;
     }
@@ -247,7 +248,7 @@ class FreeFactor {
     const n = this.n, m = this.m;
     if (m + 1 > this.capZ) {
       this.capZ = Math.max(1, 2 * this.capZ);
-      const Z2 = keep(new Float64Array(this.capZ * n), "Z");
+      const Z2 = keep(this.ws, new Float64Array(this.capZ * n), "Z");
       Z2.set(this.Z.subarray(0, m * n));
       this.Z = Z2;
     }
@@ -479,9 +480,11 @@ export function solveQP(P: QPProblem, opts: QPOptions): QPResult {
   for (let i = 0; i < n; i++) qmax = Math.max(qmax, Math.abs(qs * Q[i * n + i] + qr));
   const pivFloor = Math.max(qmax, 1e-300) * 1e-12;
 
-  const i32 = scratch.i32.length >= 2 * n ? scratch.i32 : keep(new Int32Array(2 * n), "i32");
-  const f64 = scratch.f64.length >= 7 * n ? scratch.f64 : keep(new Float64Array(7 * n), "f64");
-  const fixed = (scratch.i8.length >= n ? scratch.i8 : keep(new Int8Array(n), "i8")).subarray(0, n);
+  const ws = opts.workspace ?? new Workspace();
+  const sc = ws.qp;
+  const i32 = sc.i32.length >= 2 * n ? sc.i32 : keep(ws, new Int32Array(2 * n), "i32");
+  const f64 = sc.f64.length >= 7 * n ? sc.f64 : keep(ws, new Float64Array(7 * n), "f64");
+  const fixed = (sc.i8.length >= n ? sc.i8 : keep(ws, new Int8Array(n), "i8")).subarray(0, n);
   fixed.fill(0);
   const activeIn = startingWorkingSet(P, x, fixed);
   const isActive = new Uint8Array(mIn);
@@ -490,7 +493,7 @@ export function solveQP(P: QPProblem, opts: QPOptions): QPResult {
   const g = f64.subarray(0, n);                                   // Hx + c, fresh after a refresh
   const t = f64.subarray(2 * n, 3 * n), p = f64.subarray(3 * n, 4 * n), zv = f64.subarray(4 * n, 5 * n);
   const candI = i32.subarray(n, 2 * n), candV = f64.subarray(5 * n, 6 * n), candS = f64.subarray(6 * n, 7 * n);
-  const F = new FreeFactor(n, Q, qs, qr, pivFloor, i32.subarray(0, n), f64.subarray(n, 2 * n), mEq + activeIn.length + Math.min(mIn, 4));
+  const F = new FreeFactor(ws, n, Q, qs, qr, pivFloor, i32.subarray(0, n), f64.subarray(n, 2 * n), mEq + activeIn.length + Math.min(mIn, 4));
   const free = F.free, rows = F.rows;
   const Gx = new Float64Array(mIn), ap = new Float64Array(mIn);
   const refresh = (): void => { gradient(g, Q, qs, qr, c, x, n); rowProducts(Gx, G, x, n); F.rebuild(g); };
