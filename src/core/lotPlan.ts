@@ -67,6 +67,8 @@ export interface LotPlanResult {
   proven: boolean;
   /** False when no plan meets the cash floor (then k is the all-zero plan). */
   feasible: boolean;
+  /** Dual evaluations (all assets) made. */
+  evals?: number;
 }
 
 /**
@@ -151,47 +153,62 @@ export class LotPlanner {
   private slope = 0; // d g / d lambda of the chosen point (fractional interior points only)
   private none = true;
 
-  private consider(i: number, k: number, lambda: number, slope: number): void {
-    const e = this.e0[i] + k * this.delta[i];
-    const g = this.g(i, k);
-    const v = e * e - lambda * g;
-    const tol = TIE_TOL * (Math.abs(v) + e * e + Math.abs(lambda * g) + 1e-300);
-    if (this.none || v < this.vMin - tol) {
-      this.none = false;
-      this.vMin = v; this.kSmall = this.kLarge = k; this.gSmall = this.gLarge = g; this.slope = slope;
-    } else if (v <= this.vMin + tol) {
-      if (v < this.vMin) this.vMin = v;
-      if (g < this.gSmall) { this.gSmall = g; this.kSmall = k; }
-      if (g > this.gLarge) { this.gLarge = g; this.kLarge = k; this.slope = slope; }
-    }
-  }
+  // candidate trades of the asset being solved, and the cash slope of each (fractional interior only)
+  private readonly candK = new Float64Array(5);
+  private readonly candS = new Float64Array(5);
 
-  /** One side (sign s = +1 buys, -1 sales) over [a, z] of asset i at lambda. */
-  private side(i: number, lambda: number, a: number, z: number, s: number): void {
-    if (!(a <= z)) return;
-    const beta = 1 + s * this.b;
-    const d = this.delta[i];
-    const kc = (lambda * beta * 0.5 - this.e0[i]) / d;
-    if (this.isInt[i]) {
-      let k1 = Math.floor(kc);
-      if (k1 < a) k1 = a; else if (k1 > z) k1 = z;
-      let k2 = Math.ceil(kc);
-      if (k2 < a) k2 = a; else if (k2 > z) k2 = z;
-      this.consider(i, k1, lambda, 0);
-      if (k2 !== k1) this.consider(i, k2, lambda, 0);
-    } else if (kc <= a) this.consider(i, a, lambda, 0);
-    else if (kc >= z) this.consider(i, z, lambda, 0);
-    else this.consider(i, kc, lambda, beta * beta * 0.5);
-  }
-
-  /** Solves asset i's subproblem at lambda (results in vMin, kSmall/gSmall, kLarge/gLarge). */
+  /**
+   * Solves asset i's subproblem at lambda: vMin, and among the minimisers (ties to TIE_TOL) the one
+   * using the least cash (kSmall, gSmall) and the most (kLarge, gLarge, slope). none = empty domain.
+   */
   private choose(i: number, lambda: number): void {
-    this.none = true;
     const lo = this.lo[i];
     const hi = this.hi[i];
-    if (lo <= 0 && 0 <= hi) this.consider(i, 0, lambda, 0);
-    this.side(i, lambda, Math.max(lo, this.mp[i]), hi, 1);
-    this.side(i, lambda, lo, Math.min(hi, -this.mn[i]), -1);
+    const e0 = this.e0[i];
+    const d = this.delta[i];
+    const isInt = this.isInt[i] === 1;
+    const b = this.b;
+    const ck = this.candK;
+    const cs = this.candS;
+    let nc = 0;
+    if (lo <= 0 && 0 <= hi) { ck[0] = 0; cs[0] = 0; nc = 1; }
+    for (let side = 1; side >= -1; side -= 2) {
+      const a = side > 0 ? (lo > this.mp[i] ? lo : this.mp[i]) : lo;
+      const z = side > 0 ? hi : (hi < -this.mn[i] ? hi : -this.mn[i]);
+      if (!(a <= z)) continue;
+      const beta = 1 + side * b;
+      const kc = (lambda * beta * 0.5 - e0) / d;
+      if (isInt) {
+        let k1 = Math.floor(kc);
+        if (k1 < a) k1 = a; else if (k1 > z) k1 = z;
+        ck[nc] = k1; cs[nc++] = 0;
+        if (k1 < kc) {
+          let k2 = k1 + 1;
+          if (k2 > z) k2 = z;
+          if (k2 !== k1) { ck[nc] = k2; cs[nc++] = 0; }
+        }
+      } else if (kc <= a) { ck[nc] = a; cs[nc++] = 0; }
+      else if (kc >= z) { ck[nc] = z; cs[nc++] = 0; }
+      else { ck[nc] = kc; cs[nc++] = beta * beta * 0.5; }
+    }
+    if (nc === 0) { this.none = true; return; }
+    this.none = false;
+    const f = this.f;
+    let vMin = Infinity, kS = 0, gS = 0, kL = 0, gL = 0, sl = 0;
+    for (let t = 0; t < nc; t++) {
+      const k = ck[t];
+      const e = e0 + k * d;
+      const g = k === 0 ? 0 : k > 0 ? k * d * (1 + b) + f : k * d * (1 - b) + f;
+      const v = e * e - lambda * g;
+      const tol = TIE_TOL * (Math.abs(v) + e * e + Math.abs(lambda * g) + 1e-300);
+      if (t === 0 || v < vMin - tol) { vMin = v; kS = kL = k; gS = gL = g; sl = cs[t]; }
+      else if (v <= vMin + tol) {
+        if (v < vMin) vMin = v;
+        if (g < gS) { gS = g; kS = k; }
+        if (g > gL) { gL = g; kL = k; sl = cs[t]; }
+      }
+    }
+    this.vMin = vMin; this.kSmall = kS; this.gSmall = gS; this.kLarge = kL; this.gLarge = gL; this.slope = sl;
   }
 
   /** Do the two choices of asset i differ discretely (lots: another k; fractional: across a gap)? */
@@ -206,32 +223,30 @@ export class LotPlanner {
   private sMinus = 0;
   private lval = 0;
   private dSlope = 0;
-  private diffCount = 0;
-  private diffFirst = -1;
   private infeasibleNode = false;
 
   /** Evaluates the dual at lambda: L, s+ and s-, selections into kP (s+) and kM (s-). */
   private evalDual(lambda: number): void {
-    const n = this.n;
-    let gp = 0;
-    let gm = 0;
-    let psi = 0;
+    const act = this.act;
+    const na = this.nAct;
+    let gp = this.fixG;
+    let gm = this.fixG;
+    let psi = this.fixE - lambda * this.fixG;
     let slope = 0;
-    let diff = 0;
-    let first = -1;
-    this.infeasibleNode = false;
-    for (let i = 0; i < n; i++) {
+    const kP = this.kP;
+    const kM = this.kM;
+    for (let t = 0; t < na; t++) {
+      const i = act[t];
       this.choose(i, lambda);
       if (this.none) { this.infeasibleNode = true; return; }
       psi += this.vMin;
       gp += this.gSmall;
       gm += this.gLarge;
-      this.kP[i] = this.kSmall;
-      this.kM[i] = this.kLarge;
+      kP[i] = this.kSmall;
+      kM[i] = this.kLarge;
       slope += this.slope;
-      if (this.kSmall !== this.kLarge && this.differ(i, this.kSmall, this.kLarge)) { diff++; if (first < 0) first = i; }
     }
-    this.work += n;
+    this.work += na + 1;
     const cu = this.dc + lambda * 0.5;
     const cs = cu > this.r ? cu : this.r;
     if (cu > this.r) slope += 0.5;
@@ -239,8 +254,35 @@ export class LotPlanner {
     this.sMinus = this.c0 - gm - cs;
     this.lval = psi + (cs - this.dc) * (cs - this.dc) - lambda * cs + lambda * this.c0;
     this.dSlope = slope;
-    this.diffCount = diff;
-    this.diffFirst = first;
+  }
+
+  // assets whose domain holds more than one point (the others are constants of the node)
+  private act = new Int32Array(0);
+  private nAct = 0;
+  private fixE = 0;
+  private fixG = 0;
+
+  /** Splits the node's assets into fixed ones (summed once) and active ones; false if a domain is empty. */
+  private prepareNode(): boolean {
+    const n = this.n;
+    if (this.act.length < n) this.act = new Int32Array(Math.max(n, 2 * this.act.length));
+    let na = 0;
+    let fe = 0;
+    let fg = 0;
+    for (let i = 0; i < n; i++) {
+      const lo = this.lo[i];
+      if (lo !== this.hi[i]) { this.act[na++] = i; continue; }
+      if (lo !== 0 && (lo > 0 ? lo < this.mp[i] : -lo < this.mn[i])) return false; // inside the min_trade gap
+      const e = this.e0[i] + lo * this.delta[i];
+      fe += e * e;
+      fg += this.g(i, lo);
+      this.kP[i] = this.kM[i] = lo;
+    }
+    this.nAct = na;
+    this.fixE = fe;
+    this.fixG = fg;
+    this.infeasibleNode = false;
+    return true;
   }
 
   /** A lambda strictly inside (la, lb) where asset j's choices ka and kb are equally good. */
@@ -292,63 +334,67 @@ export class LotPlanner {
     const n = this.n;
     let lam = warm;
     this.bestL = -Infinity;
+    if (!this.prepareNode()) return false;
     this.evalDual(lam);
     if (this.infeasibleNode) return false;
     this.bestL = this.lval;
     if (this.sPlus >= 0 && this.sMinus <= 0) return this.finishExact(lam);
     let la: number, lb: number;
     let sa: number, sb: number; // s-(la) > 0, s+(lb) < 0
-    const est = 0.5 * (1 + n);
+    const edge = 2 * (this.r - this.dc); // below this lambda the cash sits on its floor (slope 0)
     if (this.sMinus > 0) {
+      // going up: while the cash is off its floor, s falls at least 1/2 per unit of lambda, so
+      // lambda + 2 s-(lambda) (past the floor edge) is a right end
       la = lam; sa = this.sMinus; this.ka.set(this.kM.subarray(0, n));
-      let step = Math.max(sa / est, 1e-12 * Math.max(1, Math.abs(lam)));
-      for (;;) {
-        lam = la + step;
+      for (let it = 0; ; it++) {
+        lam = (la > edge ? la : edge) + 2 * sa * (1 + 1e-12) + 1e-300;
         this.evalDual(lam);
         if (this.lval > this.bestL) this.bestL = this.lval;
         if (this.sPlus >= 0 && this.sMinus <= 0) return this.finishExact(lam);
         if (this.sPlus < 0) { lb = lam; sb = this.sPlus; this.kb.set(this.kP.subarray(0, n)); break; }
         la = lam; sa = this.sMinus; this.ka.set(this.kM.subarray(0, n));
-        step *= 4;
-        if (lam > LAMBDA_LIMIT) return false; // cannot happen: c*(lambda) grows without bound
+        if (it > DUAL_MAX_ITER || lam > LAMBDA_LIMIT) return false; // cannot happen: c*(lambda) grows without bound
       }
     } else {
+      // going down: the same bound while the cash is off its floor, then geometric steps
       lb = lam; sb = this.sPlus; this.kb.set(this.kP.subarray(0, n));
-      let step = Math.max(-sb / est, 1e-12 * Math.max(1, Math.abs(lam)));
-      for (;;) {
+      let step = 2 * -sb * (1 + 1e-12) + 1e-300;
+      for (let it = 0; ; it++) {
         lam = lb - step;
+        if (lam < edge && lb > edge) lam = Math.max(lam, edge - step); // past the edge the cash stops helping
         this.evalDual(lam);
         if (this.lval > this.bestL) this.bestL = this.lval;
         if (this.sPlus >= 0 && this.sMinus <= 0) return this.finishExact(lam);
         if (this.sMinus > 0) { la = lam; sa = this.sMinus; this.ka.set(this.kM.subarray(0, n)); break; }
+        const prev = lb - lam;
         lb = lam; sb = this.sPlus; this.kb.set(this.kP.subarray(0, n));
-        step *= 4;
-        if (lam < -LAMBDA_LIMIT) return false; // L unbounded: no plan keeps the cash floor
+        step = lam > edge ? 2 * -sb * (1 + 1e-12) + 1e-300 : Math.max(2 * prev, 1e-9 * Math.max(1, Math.abs(lam)));
+        if (it > 4 * DUAL_MAX_ITER || lam < -LAMBDA_LIMIT) return false; // L unbounded: no plan keeps the cash floor
       }
     }
-    // narrow [la, lb]
+    // narrow [la, lb]: the crossing of the differing asset nearest the secant estimate, or (nothing
+    // discrete left) a Newton step on the continuous part
     for (let it = 0; it < DUAL_MAX_ITER; it++) {
-      let diff = 0;
-      let j = -1;
-      for (let i = 0; i < n; i++) if (this.ka[i] !== this.kb[i] && this.differ(i, this.ka[i], this.kb[i])) { if (j < 0) j = i; diff++; if (diff > 1) break; }
-      let m: number;
-      if (diff > 1) {
-        m = la + (sa / (sa - sb)) * (lb - la); // secant on the bracket
-        const w = lb - la;
-        if (!(m > la + 0.01 * w)) m = la + 0.01 * w;
-        if (!(m < lb - 0.01 * w)) m = lb - 0.01 * w;
-      } else if (diff === 1) m = this.crossing(j, this.ka[j], this.kb[j], la, lb);
-      else {
-        // only fractional assets and the cash move inside: Newton from the secant point
-        m = la + (sa / (sa - sb)) * (lb - la);
-        if (!(m > la && m < lb)) m = 0.5 * (la + lb);
-        this.evalDual(m);
-        if (this.lval > this.bestL) this.bestL = this.lval;
+      const est = la + (sa / (sa - sb)) * (lb - la);
+      let m = NaN;
+      let bestDist = Infinity;
+      for (let t = 0; t < this.nAct; t++) {
+        const i = this.act[t];
+        if (this.ka[i] === this.kb[i] || !this.differ(i, this.ka[i], this.kb[i])) continue;
+        const c = this.crossing(i, this.ka[i], this.kb[i], la, lb);
+        const dist = Math.abs(c - est);
+        if (dist < bestDist) { bestDist = dist; m = c; }
+      }
+      if (Number.isNaN(m)) {
+        // continuous: s is piecewise linear in (la, lb); Newton from la with its right-hand slope
+        this.evalDual(0.5 * (la + lb));
+        m = la > edge && this.dSlope > 0 ? la + sa / this.dSlope : est;
         if (this.dSlope > 0) {
-          const s = this.sPlus;
-          const nm = m + s / this.dSlope;
+          const mid = 0.5 * (la + lb);
+          const nm = mid + this.sPlus / this.dSlope;
           if (nm > la && nm < lb) m = nm;
         }
+        if (!(m > la && m < lb)) m = est;
       }
       if (!(m > la && m < lb)) break; // bracket at floating resolution
       this.evalDual(m);
@@ -492,7 +538,7 @@ export class LotPlanner {
   private result(nodes: number, bound: number, proven: boolean): LotPlanResult {
     const feasible = this.incF !== Infinity;
     const objective = feasible ? this.incF : this.objectiveOf(this.best);
-    return { objective, bound: Math.min(bound, objective), nodes, proven, feasible };
+    return { objective, bound: Math.min(bound, objective), nodes, proven, feasible, evals: this.work };
   }
 
   /** The asset to branch on: the first whose two selections differ discretely, or -1. */
