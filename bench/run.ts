@@ -1,14 +1,17 @@
 /**
  * `npm run bench`: every benchmark side by side in one run; `npm run bench -- trades` (or optimize,
- * backtest, cli) runs one group. Figures are recorded in BENCHMARKS.md. Medians of repeated runs
- * after warm-up: compare ratios within one run, not across machines.
+ * backtest, cli) runs one group; `--quick` (or REBAL_BENCH_QUICK=1) makes a smoke run of the groups
+ * that support it (trades). Figures are recorded in BENCHMARKS.md. Medians of repeated runs
+ * after warm-up: compare ratios within one run, not across machines. A group returns rows (one
+ * median table) or markdown tables (harness.ts `Table`), printed ready to paste.
  */
-import { BenchRow, printTable } from "./harness";
+import { BenchRow, isTableList, printMarkdown, printTable, QUICK, Table } from "./harness";
 
-type Group = { name: string; title: string; load: () => Promise<() => BenchRow[] | Promise<BenchRow[]>> };
+type Result = BenchRow[] | Table[];
+type Group = { name: string; title: string; load: () => Promise<() => Result | Promise<Result>> };
 
 const groups: Group[] = [
-  { name: "trades", title: "Trades: 10,000 holdings (foundation)", load: async () => (await import("./trades")).benchTrades },
+  { name: "trades", title: "Trades: the grid, whole-share backtests, 10,000 holdings", load: async () => (await import("./trades")).benchTrades },
   { name: "optimize", title: "Estimators and optimizers", load: async () => (await import("./optimize")).benchOptimize },
   { name: "backtest", title: "Backtests: 5,040 days x 500 assets", load: async () => (await import("./backtest")).benchBacktest },
   { name: "cli", title: "Command line: batch of 10,000 accounts x 20 holdings", load: async () => (await import("./cli")).benchCli },
@@ -16,12 +19,18 @@ const groups: Group[] = [
 ];
 
 async function main(): Promise<void> {
-  const only = process.argv[2];
-  console.log(`# Rebal benchmarks — node ${process.version}, ${new Date().toISOString()}`);
+  const only = process.argv.slice(2).find((a) => !a.startsWith("-"));
+  if (only && !groups.some((g) => g.name === only)) throw new Error(`unknown group ${only}: ${groups.map((g) => g.name).join(" | ")}`);
+  console.log(`# Rebal benchmarks — node ${process.version}, ${new Date().toISOString()}${QUICK ? " (quick mode: smoke run, not figures)" : ""}`);
   for (const g of groups) {
     if (only && only !== g.name) continue;
     const fn = await g.load();
-    printTable(g.title, await fn());
+    const res = await fn();
+    if (isTableList(res)) for (const t of res) printMarkdown(t);
+    else {
+      printTable(g.title, res);
+      console.log(`\nReproduce: \`npm run bench -- ${g.name}\``);
+    }
   }
 }
 
