@@ -47,13 +47,11 @@ export function refDirections(b: RefBook, pol: Policy) {
   // product rule (trades.ts header, "Direction"): never buy an asset at or above its destination;
   // sell only where the continuous relaxation sells, or when cash below the reserve must be raised.
   const belowReserve = b.cash < pol.cashReserve * V;
-  const lots0 = b.q.map((_, i) => (b.lots && b.lots[i] !== null && b.lots[i] !== undefined ? (b.lots[i] as number) : pol.lot));
   const lo = w.map((wi, i) => {
     if (!tradeable[i]) return wi;
     if (pol.mode === "buy_only") return wi;
-    const L = lots0[i];
-    const minQ = L > 0 ? Math.ceil(-b.q[i] / L - 1e-9) * L : -b.q[i]; // sell at most the whole lots held
-    return wi + (minQ * b.p[i]) / V;
+    // the fractional plan (product.md): fractional lots, so the whole position can be sold
+    return wi - (b.q[i] * b.p[i]) / V;
   });
   const hi = w.map((wi, i) => (!tradeable[i] || pol.mode === "sell_only" || d[i] <= wi + 1e-15 ? wi : Infinity));
   const x = refRelaxation(d, lo, hi, dc, pol.cashReserve);
