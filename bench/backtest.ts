@@ -84,10 +84,10 @@ export function benchBacktest(T = 5040, n = 500): BenchRow[] {
   const ht = Array.from(targets);
   const out: BenchRow[] = [];
   const o = { minRuns: 10 };
-  out.push(measure(`core runBacktest, ${T} days x ${n} assets, 5/25 bands, fractional`, () => runBacktest(input, frac, { workspace: ws }), { ...o, note: `${pf.rebalances} rebalances: ${pf.fastPlans} closed-form plans + ${pf.planCalls} planTrades calls` }));
+  out.push(measure(`core runBacktest, ${T} days x ${n} assets, 5/25 bands, fractional`, () => runBacktest(input, frac, { workspace: ws }), { ...o, note: `${pf.rebalances} rebalances: ${pf.planCalls} planTrades calls` }));
   out.push(measure(`core runBacktest, same, prices in backtestPrices' matrix (read in place)`, () => runBacktest(inputOwn, frac, { workspace: ws }), { ...o, note: "as REBAL.BACKTEST passes them" }));
   out.push(measure(`core runBacktest, same, JavaScript quiet-row loop (scan=js)`, () => runBacktest(input, frac, { scan: "js" }), { ...o, note: "where WebAssembly SIMD is missing" }));
-  out.push(measure(`core runBacktest, same, whole shares (lot=1), initial_value 1e8`, () => runBacktest(input, whole, { initialValue: 1e8, workspace: ws }), { ...o, note: `${pw.rebalances} rebalances: ${pw.fastPlans} closed-form plans + ${pw.planCalls} planTrades calls` }));
+  out.push(measure(`core runBacktest, same, whole shares (lot=1), initial_value 1e8`, () => runBacktest(input, whole, { initialValue: 1e8, workspace: ws }), { ...o, note: `${pw.rebalances} rebalances: ${pw.planCalls} planTrades calls` }));
   out.push(measure(`core runBacktest, day loop only (mark + band check, never breached)`, () => runBacktest(input, never, { workspace: ws }), { ...o, note: "the floor without planTrades" }));
   out.push(measure(`REBAL.BACKTEST end to end, ${T + 1} x ${n} any[][] with header, 5/25 fractional`, () => backtestFn(xDates, xPrices, xTargets, fracText, null), o));
   out.push(measure(`bare day loop (mark, bands, rebalance to target), ${T} x ${n}`, () => bareLoop(plain, rows, ht, h, 1e6), { ...o, note: "no lots/costs/records/statistics" }));

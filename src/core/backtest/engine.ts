@@ -47,21 +47,21 @@
  *   max_i q_i p_i / U_i <= V and min_i q_i p_i / B_i >= V with bounds U, B moved 1e-12 (relative)
  *   inside the band, which implies the exact test |q p / V - t| <= h + tolerance; when the pre-check
  *   fails the exact test decides.
- * - Rebalances to target with fractional shares and no costs (the common backtest) take the closed
- *   form of targetPlan.ts, equal to planTrades' plan (it falls back to planTrades otherwise); buffers
- *   are reused across rebalances and rows allocate nothing.
+ * - Every plan is planTrades' (the one planner of REBAL.TRADES, with its solver and buffers reused
+ *   across the backtest's plans) and every due test is check.ts's isDue (the rule of REBAL.CHECK).
  * Pure TypeScript: no Office, DOM or Node APIs (WebAssembly is a JavaScript global).
  */
 import { BAND_TOLERANCE, halfWidth } from "../bands";
 import { periodKey, serialToISO } from "../calendar";
 import { RebalError, fmt } from "../errors";
 import { Frequency, Policy } from "../policy";
+import { isDue } from "../check";
+import { LotPlanner } from "../lotPlan";
 import { Book, planTrades } from "../trades";
 import { BacktestOptions, DEFAULT_BACKTEST_OPTIONS } from "./options";
 import { BacktestCancelled, BacktestProgress, PROGRESS_EVERY } from "./progress";
 import { QuietScanner } from "./scanWasm";
 import type { Workspace } from "../workspace";
-import { TargetPlanner, targetPlanApplies } from "./targetPlan";
 
 export type RebalanceKind = "initial" | "policy" | "contribution" | "withdrawal";
 
@@ -103,8 +103,6 @@ export interface BacktestResult {
   netFlows: number;
   /** planTrades calls (for benchmarks). */
   planCalls: number;
-  /** Plans made in closed form instead (targetPlan.ts; for benchmarks). */
-  fastPlans: number;
 }
 
 /** runBacktest's options: the formula options (defaults for those missing) and a progress hook. */
@@ -172,60 +170,42 @@ interface Ledger {
   bp: Float64Array;
   bt: Float64Array;
   restricted: Uint8Array;
-  /** The closed-form planner for the listed assets (targetPlan.ts), when some policy may use it. */
-  planner: TargetPlanner | null;
+  /** The trade planner's solver and buffers, reused by every plan of the backtest. */
+  planner: LotPlanner;
   cash: number;
   rebalances: number;
   tradeCount: number;
   totalCost: number;
   totalTurnover: number;
   planCalls: number;
-  fastPlans: number;
   records: RebalanceRecord[];
 }
 
-/** Sizes the ledger's book buffers (and planner) for the listed assets. */
-function resizeBooks(L: Ledger, wantPlanner: boolean): void {
+/** Sizes the ledger's book buffers for the listed assets. */
+function resizeBooks(L: Ledger): void {
   const m = L.listedIdx.length;
   L.bq = new Float64Array(m);
   L.bp = new Float64Array(m);
   L.bt = new Float64Array(m);
   L.restricted = new Uint8Array(m);
-  L.planner = wantPlanner ? new TargetPlanner(m) : null;
 }
 
-/**
- * Plans the listed assets' trades (the closed form when `fast` and it applies, else planTrades);
- * applies them; records the day if anything traded.
- */
-function tradeDay(L: Ledger, t: number, pol: Policy, kind: RebalanceKind, calDue: boolean | null, nHalted: number, V: number, fast: boolean): boolean {
+/** Plans the listed assets' trades with planTrades; applies them; records the day if anything traded. */
+function tradeDay(L: Ledger, t: number, pol: Policy, kind: RebalanceKind, calDue: boolean | null, nHalted: number, V: number): boolean {
   const idx = L.listedIdx;
   const m = idx.length;
   const { bq, bp, bt } = L;
-  const all = m === L.q.length; // every asset listed: idx is 0..n-1
-  if (!all || !fast || nHalted > 0) {
-    for (let k = 0; k < m; k++) { const i = idx[k]; bq[k] = L.q[i]; bp[k] = L.last[i]; bt[k] = L.tEff[i]; }
+  for (let k = 0; k < m; k++) { const i = idx[k]; bq[k] = L.q[i]; bp[k] = L.last[i]; bt[k] = L.tEff[i]; }
+  let restricted: Uint8Array | null = null;
+  if (nHalted > 0) {
+    restricted = L.restricted;
+    for (let k = 0; k < m; k++) restricted[k] = L.halted[idx[k]];
   }
-  let trades: Float64Array;
-  let cashAfter: number, totalCost: number, turnover: number, buys: number, sells: number, totalBefore: number;
-  let reason: string;
-  const fp = fast && nHalted === 0 && L.planner !== null ? (all ? L.planner.plan(L.q, L.last, L.tEff, L.cash, pol, calDue) : L.planner.plan(bq, bp, bt, L.cash, pol, calDue)) : null;
-  if (fp !== null) {
-    L.fastPlans++;
-    ({ trades, cashAfter, totalCost, turnover, buys, sells, totalBefore, reason } = fp);
-  } else {
-    if (all && fast) for (let k = 0; k < m; k++) { bq[k] = L.q[k]; bp[k] = L.last[k]; bt[k] = L.tEff[k]; }
-    let restricted: Uint8Array | null = null;
-    if (nHalted > 0) {
-      restricted = L.restricted;
-      for (let k = 0; k < m; k++) restricted[k] = L.halted[idx[k]];
-    }
-    const book: Book = { quantities: bq, prices: bp, targets: bt, cash: L.cash, restricted };
-    L.planCalls++;
-    const plan = planTrades(book, pol, { calendarDue: calDue, label: (k) => `asset ${idx[k] + 1}` });
-    ({ trades, cashAfter, totalCost, turnover, buys, sells, totalBefore } = plan);
-    reason = plan.decision.reason;
-  }
+  const book: Book = { quantities: bq, prices: bp, targets: bt, cash: L.cash, restricted };
+  L.planCalls++;
+  const plan = planTrades(book, pol, { calendarDue: calDue, label: assetLabel(idx), planner: L.planner });
+  const { trades, cashAfter, totalCost, turnover, buys, sells, totalBefore } = plan;
+  let reason = plan.decision.reason;
   let traded = 0;
   for (let k = 0; k < m; k++) if (trades[k] !== 0) { L.q[idx[k]] += trades[k]; traded++; }
   if (traded === 0) return false;
@@ -237,6 +217,11 @@ function tradeDay(L: Ledger, t: number, pol: Policy, kind: RebalanceKind, calDue
   if (kind !== "policy") reason = kind === "initial" ? "initial investment" : kind === "contribution" ? "contribution invested (buy only)" : "withdrawal: holdings sold to raise cash";
   L.records.push({ row: t, date: L.dates[t], kind, reason, turnover, cost: totalCost, buys, sells, trades: traded, valueBefore: totalBefore });
   return true;
+}
+
+/** Names the k-th listed asset in messages ("asset 3"). */
+function assetLabel(idx: Int32Array): (k: number) => string {
+  return (k) => `asset ${idx[k] + 1}`;
 }
 
 /** Value of the holdings at row `base`'s prices, or NaN when the row has a blank or a bad price. */
@@ -367,9 +352,6 @@ export function runBacktest(input: BacktestInput, policy: Policy, opts: RunBackt
   const contribPolicy: Policy = { ...policy, trigger: "always", mode: "buy_only" };
   const raisePolicy: Policy = { ...policy, trigger: "always", mode: "sell_only", scope: "all" };
   const investFlows = policy.mode === "buy_only" || trig === "none";
-  // Closed-form plans (targetPlan.ts) for the policy's rebalances and the initial investment.
-  const fastPolicy = targetPlanApplies(policy);
-  const fastInitial = targetPlanApplies(initialPolicy);
   // Band pre-check fused into the marking pass (markRowBands); without shorts only (a_i >= 0).
   const bandFilter = usesBands && !policy.allowShort;
   // Rows the quiet loop leaves to the full treatment: calendar-due rows and flow rows.
@@ -416,8 +398,8 @@ export function runBacktest(input: BacktestInput, policy: Policy, opts: RunBackt
   const flows = new Float64Array(T);
   const none = new Float64Array(0);
   const L: Ledger = {
-    dates, q, last, halted, tEff, listedIdx, bq: none, bp: none, bt: none, restricted: new Uint8Array(0), planner: null,
-    cash: options.initialValue, rebalances: 0, tradeCount: 0, totalCost: 0, totalTurnover: 0, planCalls: 0, fastPlans: 0, records: [],
+    dates, q, last, halted, tEff, listedIdx, bq: none, bp: none, bt: none, restricted: new Uint8Array(0), planner: new LotPlanner(),
+    cash: options.initialValue, rebalances: 0, tradeCount: 0, totalCost: 0, totalTurnover: 0, planCalls: 0, records: [],
   };
   let cash = options.initialValue;
   let invested = false;
@@ -482,7 +464,7 @@ export function runBacktest(input: BacktestInput, policy: Policy, opts: RunBackt
         for (let i = 0; i < n; i++) if (listed[i]) { idx.push(i); sumListed += targets[i]; }
         listedIdx = Int32Array.from(idx);
         L.listedIdx = listedIdx;
-        resizeBooks(L, fastPolicy || fastInitial);
+        resizeBooks(L);
         const scale = sumListed > 0 ? sumTargets / sumListed : 1;
         for (let i = 0; i < n; i++) {
           tEff[i] = listed[i] ? targets[i] * scale : 0;
@@ -510,14 +492,14 @@ export function runBacktest(input: BacktestInput, policy: Policy, opts: RunBackt
           L.cash = cash;
           lastRow = syncLast(last, prices, lastRow, n);
           coefDirty = true;
-          if (tradeDay(L, t, initialPolicy, "initial", null, nHalted, V, fastInitial)) { cash = L.cash; H = holdingsValue(listedIdx, q, last); }
+          if (tradeDay(L, t, initialPolicy, "initial", null, nHalted, V)) { cash = L.cash; H = holdingsValue(listedIdx, q, last); }
         }
       } else {
         if (cash < 0) {
           L.cash = cash;
           lastRow = syncLast(last, prices, lastRow, n);
           coefDirty = true;
-          if (tradeDay(L, t, raisePolicy, "withdrawal", null, nHalted, V, false)) preChecked = false;
+          if (tradeDay(L, t, raisePolicy, "withdrawal", null, nHalted, V)) preChecked = false;
           cash = L.cash;
           H = holdingsValue(listedIdx, q, last);
           V = cash + H;
@@ -533,21 +515,13 @@ export function runBacktest(input: BacktestInput, policy: Policy, opts: RunBackt
           else if (preChecked && mm[0] <= V && mm[1] >= V) breach = false;
           else breach = breachedRow(q, prices, base, n, 1 / V, tEff, hEff);
         }
-        let due: boolean;
-        switch (trig) {
-          case "always": due = true; break;
-          case "none": due = false; break;
-          case "calendar": due = calDue; break;
-          case "hybrid": due = calDue && breach; break;
-          case "either": due = calDue || breach; break;
-          default: due = breach;
-        }
+        const due = isDue(trig, breach, calDue, false); // the initial investment is made above
         let traded = false;
         L.cash = cash;
         if (due || (investFlows && flows[t] > 0)) lastRow = syncLast(last, prices, lastRow, n);
         if (due || (investFlows && flows[t] > 0)) coefDirty = true;
-        if (due) traded = tradeDay(L, t, policy, "policy", usesCalendar ? calDue : null, nHalted, V, fastPolicy);
-        else if (investFlows && flows[t] > 0) traded = tradeDay(L, t, contribPolicy, "contribution", null, nHalted, V, false);
+        if (due) traded = tradeDay(L, t, policy, "policy", usesCalendar ? calDue : null, nHalted, V);
+        else if (investFlows && flows[t] > 0) traded = tradeDay(L, t, contribPolicy, "contribution", null, nHalted, V);
         if (traded) { cash = L.cash; H = holdingsValue(listedIdx, q, last); }
       }
       values[t] = cash + H;
@@ -567,6 +541,5 @@ export function runBacktest(input: BacktestInput, policy: Policy, opts: RunBackt
   return {
     dates, values, index, cash: cashSeries, flows, records: L.records, quantities: q, rebalances: L.rebalances,
     tradeCount: L.tradeCount, totalCost: L.totalCost, totalTurnover: L.totalTurnover, netFlows, planCalls: L.planCalls,
-    fastPlans: L.fastPlans,
   };
 }

@@ -2,8 +2,7 @@
  * Backtests of rebalancing policies and performance statistics (see each module's header):
  * engine.ts (the day loop), stats.ts (total return, CAGR, volatility, Sharpe, Sortino, drawdown,
  * Calmar), options.ts (the formulas' option keys), summary.ts (the metric table of REBAL.BACKTEST), progress.ts
- * (runBacktest's onProgress hook; BacktestCancelled / isCancelled), targetPlan.ts (the closed-form plan of
- * fractional cost-free rebalances to target, equal to planTrades'), scanWasm.ts (the WebAssembly
+ * (runBacktest's onProgress hook; BacktestCancelled / isCancelled), scanWasm.ts (the WebAssembly
  * kernel of the quiet rows; backtestPrices allocates a price matrix it reads in place).
  */
 export * from "./engine";
@@ -11,5 +10,4 @@ export * from "./options";
 export * from "./progress";
 export * from "./stats";
 export * from "./summary";
-export * from "./targetPlan";
 export { backtestPrices } from "./scanWasm";
