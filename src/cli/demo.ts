@@ -5,6 +5,7 @@
  * Rebal Policies (the stored policy "Demo", docs/policy-format.md, with its REBAL_POLICY_Demo name
  * and the REBAL_BIND_Demo_HOLDINGS / _CASH bindings), and a trade sheet. Holdings are a 1,000,000
  * equal-weight book bought on the first day and left to drift, so the bands (5% or 15% of target, whichever is tighter) are breached.
+ * The workbook is written through outFile.ts (never over the data file or, without --force, an existing file).
  */
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
@@ -17,6 +18,7 @@ import { Account, csvCells } from "./inputs";
 import { planSequential } from "./batch";
 import { tradeRows } from "./plan";
 import { addTradeSheet, formatTable, inputsHash, version } from "./output";
+import { writeOutput } from "./outFile";
 import { isoToSerial } from "./prices";
 
 export const DEMO_POLICY_TEXT = "name=Demo; trigger=threshold; band_abs=0.05; band_rel=0.15; lot=1; min_trade=500; cost_bps=5";
@@ -27,7 +29,7 @@ function arrayFormula(ws: ExcelJS.Worksheet, range: string, formula: string, res
   (ws.fillFormula as unknown as (r: string, f: string, res: number[], type: string) => void).call(ws, range, formula, results, "array");
 }
 
-export async function runDemo(out: string, dataFile: string | null): Promise<{ table: string }> {
+export async function runDemo(out: string, dataFile: string | null, force = false): Promise<{ table: string }> {
   const file = dataFile ?? defaultDataFile();
   if (!existsSync(file)) throw new FileError(`demo data not found: ${file} (the demo reads the repository's data/factors_dataset.csv.gz; pass --data FILE.csv.gz to use another copy)`);
   const gz = readFileSync(file);
@@ -98,10 +100,6 @@ export async function runDemo(out: string, dataFile: string | null): Promise<{ t
     policyLabel: policy.name, policy, time: new Date().toISOString(), version: version(),
     sha256: inputsHash(files, cash, policy), inputs: [path.basename(file)],
   });
-  try {
-    await wb.xlsx.writeFile(out);
-  } catch (e) {
-    throw new FileError(`${out}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  writeOutput(out, Buffer.from(await wb.xlsx.writeBuffer()), [file], force);
   return { table: formatTable(rows, summaries, policy.name) };
 }

@@ -5,37 +5,99 @@
  *
  * Conventions: cells are numbers, strings, booleans or null (blank); dates become Excel serial
  * numbers; a formula cell is its cached result. Rows are numbered as the analyst sees them (CSV
- * line, sheet row), so every message names the file, the row and the column.
+ * line, sheet row), so every message names the file, the row and the column. Numeric text is read
+ * in the file's decimal style (src/core/numberText.ts): --decimal, else detected per file (a CSV's
+ * cells, a workbook's table) only when unambiguous. Every input is bounded before it is parsed:
+ * InputLimits (file size, uncompressed .xlsx size, cells; xlsxLimits.ts checks a zip before
+ * exceljs inflates it). A CSV row with more fields than its header is an error (an unquoted decimal
+ * comma splits a number in two).
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import Papa from "papaparse";
 import ExcelJS from "exceljs";
-import { RebalError } from "../core/errors";
+import { RebalError, fmt } from "../core/errors";
 import { Book } from "../core/trades";
 import { parsePolicy, Policy } from "../core/policy";
 import { BINDING_PREFIX, POLICY_NAME_PREFIX, POLICY_SHEET, holdingsBindingName, nameKey, policyDefinedName, readPolicyBlock, readPolicySheet, readStoredPolicies } from "../core/policyStore";
-import { columnLetter, findHoldingsColumns, isBlankCell, isHoldingsHeader, numberFromCell, readHoldingsRows } from "../core/holdingsTable";
+import { checkAmount, columnLetter, findHoldingsColumns, isBlankCell, isHoldingsHeader, numberFromCell, readHoldingsRows } from "../core/holdingsTable";
+import { DecimalStyle, detectDecimalStyle } from "../core/numberText";
 import { FileError, UsageError } from "./errors";
+import { XlsxLimits, checkXlsxLimits, defaultXlsxLimits } from "./xlsxLimits";
 
 export type Cell = number | string | boolean | null;
 
-export function readBytes(file: string): Buffer {
+/** Limits on every input: bytes (a CSV's size, an .xlsx's uncompressed size) and cells (+ rows). */
+export type InputLimits = XlsxLimits;
+export const defaultLimits = defaultXlsxLimits;
+
+/** How to read inputs: the decimal mark (null = detect per file) and the limits. */
+export interface ReadOptions { decimal: DecimalStyle | null; limits: InputLimits }
+export const defaultReadOptions = (): ReadOptions => ({ decimal: null, limits: defaultLimits() });
+
+const MIB = 2 ** 20;
+const limitHint = " (raise it with --max-input-mib N)";
+
+export function readBytes(file: string, limits: InputLimits = defaultLimits()): Buffer {
   try {
+    const size = statSync(file).size;
+    if (size > limits.maxBytes) throw new RebalError(`${file}: ${(size / MIB).toFixed(1)} MiB, more than the limit of ${limits.maxBytes / MIB} MiB${limitHint}`);
     return readFileSync(file);
   } catch (e) {
+    if (e instanceof RebalError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw new FileError(code === "ENOENT" ? `${file}: no such file` : `${file}: cannot read (${code ?? (e as Error).message})`);
+    throw new FileError(code === "ENOENT" ? `${file}: no such file` : code === "EISDIR" ? `${file}: is a folder, not a file` : `${file}: cannot read (${code ?? (e as Error).message})`);
   }
+}
+
+/** A CSV file as rows of cells (row k = line k+1) and its decimal style. */
+export interface CsvTable { cells: Cell[][]; style: DecimalStyle; delimiter: string }
+
+/** A hint for decimal-mark messages of the CLI. */
+const decimalHint = (e: unknown): never => {
+  if (e instanceof RebalError && /decimal/.test(e.message) && !/--decimal/.test(e.message)) throw new RebalError(`${e.message} (--decimal . or --decimal ,)`);
+  throw e;
+};
+
+/** Reads a CSV: rows of strings (blank = null), the delimiter papaparse detected and the decimal style. */
+export function readCsv(file: string, bytes: Buffer, opts: ReadOptions = defaultReadOptions()): CsvTable {
+  const text = bytes.toString("utf8").replace(/^\uFEFF/, "");
+  if (text.trim() === "") throw new RebalError(`${file}: the file is empty (expected a header row, then one row per holding)`);
+  const res = Papa.parse<string[]>(text, { skipEmptyLines: false });
+  const bad = res.errors.find((e) => e.type === "Quotes");
+  if (bad) throw new RebalError(`${file} row ${(bad.row ?? 0) + 1}: ${bad.message.replace(/^Quoted field unterminated$/, "a quoted field is not closed (a missing \")")}`);
+  const data = res.data;
+  let count = 0;
+  for (const r of data) count += r.length + 1;
+  if (count > opts.limits.maxCells) throw new RebalError(`${file}: more than the limit of ${opts.limits.maxCells.toLocaleString("en-US")} cells and rows (raise it with --max-cells N)`);
+  const header = data.findIndex((r) => r.some((v) => v.trim() !== ""));
+  const width = header >= 0 ? data[header].length : 0;
+  const cells: Cell[][] = new Array(data.length);
+  for (let k = 0; k < data.length; k++) {
+    const r = data[k];
+    if (r.length > width) {
+      for (let j = width; j < r.length; j++) {
+        if (r[j].trim() !== "") {
+          throw new RebalError(`${file} row ${k + 1}, column ${columnLetter(j)}: ${r.length} fields but the header row has ${width} (a stray "${res.meta.delimiter}", e.g. an unquoted decimal comma?)`);
+        }
+      }
+    }
+    const out: Cell[] = new Array(r.length);
+    for (let j = 0; j < r.length; j++) out[j] = r[j].trim() === "" ? null : r[j];
+    cells[k] = out;
+  }
+  let style: DecimalStyle;
+  try {
+    style = opts.decimal ?? detectDecimalStyle(cells, "either", (r, c) => `row ${r + 1}, column ${columnLetter(c)}`, file);
+  } catch (e) {
+    return decimalHint(e);
+  }
+  return { cells, style, delimiter: res.meta.delimiter };
 }
 
 /** A CSV file as rows of strings (row k = line k+1). */
 export function csvCells(file: string, bytes: Buffer = readBytes(file)): Cell[][] {
-  const text = bytes.toString("utf8").replace(/^\uFEFF/, "");
-  const res = Papa.parse<string[]>(text, { skipEmptyLines: false });
-  const bad = res.errors.find((e) => e.type === "Quotes" || e.type === "Delimiter" && res.data.length === 0);
-  if (bad) throw new RebalError(`${file} row ${(bad.row ?? 0) + 1}: ${bad.message}`);
-  return res.data.map((r) => r.map((v) => (v.trim() === "" ? null : v)));
+  return readCsv(file, bytes).cells;
 }
 
 const isXlsx = (file: string) => /\.xlsx$/i.test(file);
@@ -65,7 +127,8 @@ export interface WorkbookData {
   names: Map<string, { sheet: string; range: string }>;
 }
 
-export async function readWorkbook(file: string, bytes: Buffer = readBytes(file)): Promise<WorkbookData> {
+export async function readWorkbook(file: string, bytes: Buffer = readBytes(file), limits: InputLimits = defaultLimits()): Promise<WorkbookData> {
+  checkXlsxLimits(file, bytes, limits, { bytes: "--max-input-mib", cells: "--max-cells" });
   const wb = new ExcelJS.Workbook();
   try {
     await wb.xlsx.load(bytes as unknown as ArrayBuffer);
@@ -169,6 +232,8 @@ interface TableSource {
   where: string;
   defaultAccount: string;
   cash: number | null;
+  /** decimal style of the table's numeric text */
+  style: DecimalStyle;
 }
 
 const ACCOUNT_COLUMNS = { account: ["account", "accountid", "portfolio", "client"], cash: ["cash"] };
@@ -195,7 +260,7 @@ function accountsOf(src: TableSource, cashOption: number | null): Account[] {
     g.data.push(row);
     g.rows.push(r);
     if (cols.cash !== undefined && !isBlankCell(row[cols.cash])) {
-      const c = numberFromCell(row[cols.cash], `${where} row ${r}, column ${columnLetter(cols.cash)} "cash"`);
+      const c = checkAmount(numberFromCell(row[cols.cash], `${where} row ${r}, column ${columnLetter(cols.cash)} "cash"`, src.style), `${where} row ${r}, column ${columnLetter(cols.cash)} "cash"`);
       if (g.cash !== null && g.cash !== c) throw new RebalError(`${where} row ${r}, column ${columnLetter(cols.cash)} "cash": ${c} differs from ${g.cash} on row ${g.cashRow} for account ${acct}`);
       g.cash = c;
       g.cashRow = r;
@@ -204,15 +269,25 @@ function accountsOf(src: TableSource, cashOption: number | null): Account[] {
   if (groups.size === 0) throw new RebalError(`${where} has a header row but no holdings`);
   const out: Account[] = [];
   for (const [account, g] of groups) {
-    const h = readHoldingsRows(g.data, g.rows, header, cols, where);
+    const h = readHoldingsRows(g.data, g.rows, header, cols, where, src.style);
     const cash = cashOption ?? g.cash ?? src.cash ?? 0;
+    let total = cash;
+    for (let i = 0; i < h.assets.length; i++) total += h.book.quantities[i] * h.book.prices[i];
+    checkAmount(total, `${where}${cols.account !== undefined ? ` account ${account}` : ""}`, `the book's total value (positions + cash) ${fmt(total)}`);
     out.push({ account, source: where, assets: h.assets, rows: h.rows, book: { ...h.book, cash } });
   }
   return out;
 }
 
 /** The holdings table of a workbook: a binding's range, else the first sheet region with a holdings header. */
-function workbookTable(w: WorkbookData, policyName: string | null, sheet: string | null): { src: TableSource; bindingPolicy: string | null } {
+function workbookTable(w: WorkbookData, policyName: string | null, sheet: string | null, decimal: DecimalStyle | null): { src: TableSource; bindingPolicy: string | null } {
+  const styleOf = (cells: Cell[][], firstRow: number, firstCol: number, where: string): DecimalStyle => {
+    try {
+      return decimal ?? detectDecimalStyle(cells, "either", (r, c) => `row ${firstRow + r}, column ${columnLetter(firstCol - 1 + c)}`, where);
+    } catch (e) {
+      return decimalHint(e);
+    }
+  };
   const base = path.basename(w.file).replace(/\.xlsx$/i, "");
   const bindings = [...w.names.keys()].filter((n) => n.toUpperCase().startsWith(BINDING_PREFIX) && n.toUpperCase().endsWith("_HOLDINGS"));
   let binding: string | null = null;
@@ -222,15 +297,18 @@ function workbookTable(w: WorkbookData, policyName: string | null, sheet: string
   }
   if (binding) {
     const dn = findName(w, binding)!;
-    const { cells, firstRow } = rangeCells(w, dn.sheet, dn.range);
+    const { cells, firstRow, firstCol } = rangeCells(w, dn.sheet, dn.range);
+    const where = `${w.file} ${binding} (sheet "${dn.sheet}")`;
+    const style = styleOf(cells, firstRow, firstCol, where);
     const key = binding.slice(BINDING_PREFIX.length, -"_HOLDINGS".length);
     const cashName = findName(w, `${BINDING_PREFIX}${key}_CASH`);
     let cash: number | null = null;
     if (cashName) {
       const c = rangeCells(w, cashName.sheet, cashName.range);
-      cash = isBlankCell(c.cells[0][0]) ? null : numberFromCell(c.cells[0][0], `${w.file} ${BINDING_PREFIX}${key}_CASH (${cashName.sheet}!${cashName.range})`);
+      const cashWhere = `${w.file} ${BINDING_PREFIX}${key}_CASH (${cashName.sheet}!${cashName.range})`;
+      cash = isBlankCell(c.cells[0][0]) ? null : checkAmount(numberFromCell(c.cells[0][0], cashWhere, style), cashWhere);
     }
-    return { src: { cells, firstRow, where: `${w.file} ${binding} (sheet "${dn.sheet}")`, defaultAccount: base, cash }, bindingPolicy: key };
+    return { src: { cells, firstRow, where, defaultAccount: base, cash, style }, bindingPolicy: key };
   }
   const sheets = sheet ? [w.wb.getWorksheet(sheet)] : w.wb.worksheets.filter((s) => s.name !== POLICY_SHEET);
   if (sheet && !sheets[0]) throw new RebalError(`${w.file}: no sheet "${sheet}" (sheets: ${w.wb.worksheets.map((s) => s.name).join(", ")})`);
@@ -241,7 +319,8 @@ function workbookTable(w: WorkbookData, policyName: string | null, sheet: string
     if (h < 0) continue;
     let end = h + 1;
     while (end < cells.length && !cells[end].every(isBlankCell)) end++;
-    return { src: { cells: cells.slice(h, end), firstRow: h + 1, where: `${w.file} sheet "${ws.name}"`, defaultAccount: base, cash: null }, bindingPolicy: null };
+    const table = cells.slice(h, end), where = `${w.file} sheet "${ws.name}"`;
+    return { src: { cells: table, firstRow: h + 1, where, defaultAccount: base, cash: null, style: styleOf(table, h + 1, 1, where) }, bindingPolicy: null };
   }
   throw new RebalError(`${w.file}: no holdings found: no ${BINDING_PREFIX}<Name>_HOLDINGS defined name and no sheet with a header row asset, quantity, price, target`);
 }
@@ -263,7 +342,8 @@ export interface LoadedInput {
  * `k=v; ...` text, a stored policy name (looked up in the input workbook(s) and `policiesFile`),
  * or, when absent, the policy of the workbook's binding, else the product defaults.
  */
-export async function loadInputs(files: string[], opts: { cash: number | null; policy: string | null; policiesFile: string | null; sheet: string | null }): Promise<LoadedInput> {
+export async function loadInputs(files: string[], opts: { cash: number | null; policy: string | null; policiesFile: string | null; sheet: string | null; read?: ReadOptions }): Promise<LoadedInput> {
+  const ro = opts.read ?? defaultReadOptions();
   if (files.length === 0) throw new UsageError("no holdings file given");
   const accounts: Account[] = [];
   const read: { file: string; bytes: Buffer }[] = [];
@@ -273,14 +353,16 @@ export async function loadInputs(files: string[], opts: { cash: number | null; p
   let bindingPolicy: string | null = null;
   for (const file of files) {
     if (!isXlsx(file) && !isCsv(file)) throw new UsageError(`${file}: holdings must be a .csv or .xlsx file`);
-    const bytes = readBytes(file);
+    const bytes = readBytes(file, ro.limits);
     read.push({ file, bytes });
     if (isCsv(file)) {
-      accounts.push(...accountsOf({ cells: csvCells(file, bytes), firstRow: 1, where: file, defaultAccount: path.basename(file).replace(/\.(csv|txt)$/i, ""), cash: null }, opts.cash));
+      const csv = readCsv(file, bytes, ro);
+      const first = Math.max(0, csv.cells.findIndex((r) => !r.every(isBlankCell)));
+      accounts.push(...accountsOf({ cells: csv.cells.slice(first), firstRow: first + 1, where: file, defaultAccount: path.basename(file).replace(/\.(csv|txt)$/i, ""), cash: null, style: csv.style }, opts.cash));
     } else {
-      const w = await readWorkbook(file, bytes);
+      const w = await readWorkbook(file, bytes, ro.limits);
       workbooks.push(w);
-      const t = workbookTable(w, policyName, opts.sheet);
+      const t = workbookTable(w, policyName, opts.sheet, ro.decimal);
       if (t.bindingPolicy && !bindingPolicy) bindingPolicy = t.bindingPolicy;
       accounts.push(...accountsOf(t.src, opts.cash));
     }
@@ -291,9 +373,10 @@ export async function loadInputs(files: string[], opts: { cash: number | null; p
     seen.add(a.account);
   }
   if (opts.policiesFile) {
-    const bytes = readBytes(opts.policiesFile);
+    if (!isXlsx(opts.policiesFile)) throw new UsageError(`--policies ${opts.policiesFile}: stored policies are read from an .xlsx workbook`);
+    const bytes = readBytes(opts.policiesFile, ro.limits);
     read.push({ file: opts.policiesFile, bytes });
-    workbooks.push(await readWorkbook(opts.policiesFile, bytes));
+    workbooks.push(await readWorkbook(opts.policiesFile, bytes, ro.limits));
   }
   let policy: Policy;
   let policyLabel: string;

@@ -3,35 +3,42 @@
  * optimize, demo. Holdings come from CSV or .xlsx (docs/policy-format.md for stored policies and
  * bindings); results go to stdout or --out as a table, CSV, JSON or a trade-sheet .xlsx.
  * Exit codes: see errors.ts and HELP.
+ *
+ * Conventions: every option is applied or refused (a usage error, or a warning when an option has no
+ * effect on this input); files are written only through outFile.ts (never over an input, never over
+ * an existing file without --force, atomically); inputs are read within limits and in their decimal
+ * style (inputs.ts); dates are exact yyyy-mm-dd (core isoDateToSerial).
  */
-import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import ExcelJS from "exceljs";
 import { RebalError } from "../core/errors";
-import { calendarDue, serialDay, serialToISO, utcToSerial } from "../core/calendar";
+import { calendarDue, isoDateToSerial, serialToISO, utcToSerial } from "../core/calendar";
+import { DecimalStyle, parseNumberText, readNumberText } from "../core/numberText";
 import { parsePolicy, Policy } from "../core/policy";
 import { readKeyValues, rejectUnknownKeys, valueAsNumber } from "../core/keyvalues";
 import { backtestSummary, parseBacktestOptions, runBacktest } from "../core/backtest";
 import { expectedReturns, riskMatrix } from "../core/estimators";
 import { Workspace } from "../core/workspace";
-import { optimize, OBJECTIVES, portfolioPerformance, OptimizeOptions } from "../core/optimize";
+import { optimize, OBJECTIVES, portfolioPerformance, OptimizeOptions, Objective, rejectUnusedOptions } from "../core/optimize";
 import { EXIT, FileError, UsageError } from "./errors";
-import { Account, loadInputs, readBytes, readWorkbook, storedPolicy } from "./inputs";
+import { Account, ReadOptions, defaultLimits, loadInputs, readBytes, readWorkbook, storedPolicy } from "./inputs";
 import { defaultJobs, planInWorkers, planSequential, progressBar } from "./batch";
-import { tradeRows } from "./plan";
-import { addTradeSheet, formatCsv, formatJson, formatTable, inputsHash, version } from "./output";
-import { isoToSerial, readPrices, serialToIso } from "./prices";
-import { runDemo } from "./demo";
+import { tidy, tradeRows } from "./plan";
+import { addTradeSheet, formatCsv, formatJson, formatTable, inputsHash, toCsv, version } from "./output";
+import { readPrices, serialToIso } from "./prices";
+import { defaultDataFile, runDemo } from "./demo";
+import { checkOutput, outputFormat, writeOutput } from "./outFile";
+import { DEFAULT_MAX_CELLS, DEFAULT_MAX_XLSX_MIB } from "./xlsxLimits";
 
 export const HELP = `rebal — portfolio rebalancing on .csv and .xlsx files (the engine of the Rebal Excel add-in)
 
 Usage:
-  rebal trades <holdings.csv|book.xlsx>... [--cash N] [--policy NAME|"k=v; ..."] [--format table|csv|json|xlsx] [--out FILE]
-  rebal check  <holdings.csv|book.xlsx>... [--cash N] [--policy ...] [--format table|json]
+  rebal trades <holdings.csv|book.xlsx>... [--cash N] [--policy NAME|"k=v; ..."] [--format table|csv|json|xlsx] [--out FILE [--force]]
+  rebal check  <holdings.csv|book.xlsx>... [--cash N] [--policy ...] [--format table|json] [--out FILE [--force]]
   rebal backtest <prices.csv> --targets "A=0.6, B=0.4" [--policy ...] [--options "initial_value=100000"] [--format table|csv|json]
   rebal optimize <prices.csv> [--objective min_volatility] [--returns mean] [--cov sample] [--options "max_weight=0.4"] [--format ...]
-  rebal demo [--out rebal-demo.xlsx]
+  rebal demo [--out rebal-demo.xlsx] [--force]
   rebal <command> --help
 
 Holdings: a header row asset, quantity, price, target (aliases: ticker/symbol, shares/qty, weight;
@@ -44,6 +51,18 @@ sheet region with a holdings header (--sheet NAME to choose); cash from REBAL_BI
 Policies: --policy "band_abs=0.05; band_rel=0.25; lot=1" (text), or --policy NAME: a policy stored
 in the workbook (sheet "Rebal Policies", defined name REBAL_POLICY_<Name>; docs/policy-format.md),
 from the input .xlsx or --policies FILE.xlsx. Without --policy: the binding's policy, else defaults.
+
+Reading: numbers may use thousands separators, "%", and $ € £ ¥. The decimal mark is detected per
+file when unambiguous (a cell such as 250,5 or 0.6 decides), else --decimal . or --decimal , says it;
+a cell that reads two ways (1,234 with no other evidence) or a file mixing both marks is an error.
+Dates are exactly yyyy-mm-dd. Limits (checked before a file is parsed or an .xlsx inflated):
+--max-input-mib N (default ${DEFAULT_MAX_XLSX_MIB}: a CSV's size, an .xlsx's uncompressed size) and --max-cells N
+(default ${DEFAULT_MAX_CELLS.toLocaleString("en-US")}; more needs NODE_OPTIONS=--max-old-space-size=MiB).
+
+Writing: --out FILE never replaces an input, and replaces an existing file only with --force; the
+file appears complete or not at all (written to a temporary file, then renamed). The format follows
+the extension (.csv, .json, .xlsx, .txt = table) unless --format says it; a mismatch is an error.
+CSV output prefixes text starting with = + - @, tab or CR with ' (no formulas run in Excel).
 
 Output (trades): --format json prints an array of objects: account (batches), asset, side, quantity
 (held), price, target, trade (signed quantity: + buy, - sell), value (trade x price), quantity_after,
@@ -65,32 +84,52 @@ const COMMAND_HELP: Record<string, string> = {
   --policies FILE     an .xlsx whose stored policies --policy NAME may name
   --sheet NAME        the .xlsx sheet holding the holdings table
   --format F          table (default), csv, json, xlsx (xlsx needs --out)
-  --out FILE          write to FILE instead of stdout (.xlsx implies --format xlsx)
+  --out FILE          write to FILE instead of stdout (the extension gives the format)
+  --force             replace FILE if it exists (never an input)
+  --decimal M         decimal mark of the inputs: . or , (default: detected per file)
+  --max-input-mib N   limit on a CSV's size / an .xlsx's uncompressed size (default ${DEFAULT_MAX_XLSX_MIB})
+  --max-cells N       limit on an input's cells (default ${DEFAULT_MAX_CELLS.toLocaleString("en-US")})
   --jobs N            worker threads for batches (default: auto; 1 = no workers)
   --quiet             no progress bar
   --asof DATE         evaluation date for calendar policies (yyyy-mm-dd; default today)
   --last-rebalance D  last rebalance date (default: the stored policy's rebalance log, else never)
 Exit codes: 0 ok, 1 bad input, 2 usage, 3 file, 4 internal.
 `,
-  check: `rebal check <holdings.csv|book.xlsx>... [--cash N] [--policy P] [--policies FILE] [--sheet NAME] [--asof DATE] [--last-rebalance DATE] [--format table|json]
-Says per account whether the policy calls for a rebalance now (and why). Exit codes as for trades.
+  check: `rebal check <holdings.csv|book.xlsx>... [--cash N] [--policy P] [--policies FILE] [--sheet NAME] [--asof DATE] [--last-rebalance DATE] [--format table|json] [--out FILE [--force]]
+Says per account whether the policy calls for a rebalance now (and why). Reading options as for trades
+(--decimal, --max-input-mib, --max-cells). Exit codes as for trades.
 `,
-  backtest: `rebal backtest <prices.csv> --targets "A=0.6, B=0.4" [--policy P] [--options "initial_value=1000000; risk_free_rate=0.02"] [--format table|csv|json]
-prices.csv: header date, asset...; one row per day, oldest first; dates yyyy-mm-dd. --targets may also be a list in column order ("0.6, 0.4").
+  backtest: `rebal backtest <prices.csv> --targets "A=0.6, B=0.4" [--policy P] [--policies FILE] [--options "initial_value=1000000; risk_free_rate=0.02"] [--format table|csv|json] [--decimal M] [--max-input-mib N] [--max-cells N]
+prices.csv: header date, asset...; one row per day, strictly increasing dates (exactly yyyy-mm-dd). --targets may also be a list in column order ("0.6, 0.4").
 `,
-  optimize: `rebal optimize <prices.csv> [--objective ${OBJECTIVES.join("|")}] [--returns mean|arith|ema] [--cov sample|ledoit_wolf|...] [--options "risk_free_rate=0.02; max_weight=0.4; target_return=0.1"] [--format table|csv|json]
+  optimize: `rebal optimize <prices.csv> [--objective ${OBJECTIVES.join("|")}] [--returns mean|arith|ema|capm] [--cov sample|ledoit_wolf|exp_cov|...] [--options "risk_free_rate=0.02; max_weight=0.4; target_return=0.1"] [--format table|csv|json] [--decimal M] [--max-input-mib N] [--max-cells N]
+--options keys: frequency (all estimators), span (--returns ema / --cov exp_cov only), risk_free_rate (the Sharpe
+ratio; also max_sharpe and capm), target_return (efficient_return), target_volatility (efficient_risk),
+risk_aversion (max_utility), min_weight / max_weight / gamma (min_volatility, max_sharpe, efficient_*, max_utility).
+An option the objective does not use is an error (hrp, inverse_variance, equal and risk_parity take no bounds),
+and so are bounds no portfolio can meet (max_weight=0.01 with 20 assets).
 `,
-  demo: `rebal demo [--out rebal-demo.xlsx]
+  demo: `rebal demo [--out rebal-demo.xlsx] [--force]
 Writes a demo workbook from data/factors_dataset.csv.gz (Holdings, Prices, the stored policy "Demo", live REBAL formulas, a trade sheet) and prints the trades.
 `,
 };
 
 type Out = { stdout: (s: string) => void; stderr: (s: string) => void };
 
+/** A value that starts with "-" but is a number (--cash -5000), not an option. */
+const NEGATIVE_NUMBER = /^-(\d|\.\d)/;
+
 function parse(argv: string[], options: Record<string, { type: "string" | "boolean" }>): { values: Record<string, string | undefined>; flags: Record<string, boolean>; positionals: string[] } {
   let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  // --name -5000: node's parseArgs calls a value starting with "-" ambiguous; join it as --name=-5000
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i], name = a.startsWith("--") ? a.slice(2) : "";
+    if (name && options[name]?.type === "string" && i + 1 < argv.length && NEGATIVE_NUMBER.test(argv[i + 1])) { args.push(`${a}=${argv[++i]}`); continue; }
+    args.push(a);
+  }
   try {
-    parsed = parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true }) as typeof parsed;
+    parsed = parseArgs({ args, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true }) as typeof parsed;
   } catch (e) {
     throw new UsageError((e as Error).message.replace(/\. To specify a positional.*$/s, ""));
   }
@@ -103,11 +142,39 @@ function parse(argv: string[], options: Record<string, { type: "string" | "boole
   return { values, flags, positionals: parsed.positionals };
 }
 
+/** A numeric option, read by the one reader of numeric text (decimal point; "5,000" is 5000). */
 function numberOption(v: string | undefined, name: string): number | null {
   if (v === undefined) return null;
-  const x = Number(v.replace(/,/g, ""));
-  if (v.trim() === "" || !Number.isFinite(x)) throw new UsageError(`--${name} must be a number, got "${v}"`);
+  let x: number | null = null;
+  try {
+    x = parseNumberText(v, ".", `--${name}`);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (x === null) throw new UsageError(`--${name} must be a number, got "${v}"`);
   return x;
+}
+
+/** A whole-number option of at least `min`. */
+function countOption(v: string | undefined, name: string, dflt: number, min = 1): number {
+  const x = numberOption(v, name);
+  if (x === null) return dflt;
+  if (!Number.isInteger(x) || x < min) throw new UsageError(`--${name} must be a whole number of at least ${min}, got "${v}"`);
+  return x;
+}
+
+const READ_OPTIONS = { decimal: { type: "string" }, "max-input-mib": { type: "string" }, "max-cells": { type: "string" } } as const;
+
+/** --decimal, --max-input-mib, --max-cells. */
+function readOptionsOf(o: Record<string, string | undefined>): ReadOptions {
+  const d = defaultLimits();
+  const decimal = o.decimal === undefined || o.decimal === "auto" ? null : choice(o.decimal, "decimal", [".", ","] as const, ".");
+  const mib = numberOption(o["max-input-mib"], "max-input-mib");
+  if (mib !== null && !(mib > 0)) throw new UsageError(`--max-input-mib must be a positive number, got "${o["max-input-mib"]}"`);
+  return {
+    decimal: decimal as DecimalStyle | null,
+    limits: { maxBytes: mib === null ? d.maxBytes : Math.round(mib * 2 ** 20), maxCells: countOption(o["max-cells"], "max-cells", d.maxCells) },
+  };
 }
 
 function choice<T extends string>(v: string | undefined, name: string, choices: readonly T[], dflt: T): T {
@@ -116,25 +183,22 @@ function choice<T extends string>(v: string | undefined, name: string, choices: 
   return v as T;
 }
 
-function writeOut(file: string, data: string | Buffer): void {
-  try {
-    writeFileSync(file, data);
-  } catch (e) {
-    throw new FileError(`${file}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-}
-
 const TRADE_OPTIONS = {
   cash: { type: "string" }, policy: { type: "string" }, policies: { type: "string" }, sheet: { type: "string" },
-  format: { type: "string" }, out: { type: "string" }, jobs: { type: "string" }, quiet: { type: "boolean" },
-  asof: { type: "string" }, "last-rebalance": { type: "string" },
+  format: { type: "string" }, out: { type: "string" }, force: { type: "boolean" }, jobs: { type: "string" }, quiet: { type: "boolean" },
+  asof: { type: "string" }, "last-rebalance": { type: "string" }, ...READ_OPTIONS,
 } as const;
 
-/** A --asof / --last-rebalance value: yyyy-mm-dd or an Excel serial number. */
+/** A --asof / --last-rebalance value: exactly yyyy-mm-dd, a real day (2026-02-31 is refused, not rolled over). */
 function dateOption(text: string, flag: string): number {
-  const x = /^\s*\d{4}-\d{2}-\d{2}\s*$/.test(text) ? isoToSerial(text) : Number(text);
-  if (!Number.isFinite(x)) throw new UsageError(`--${flag} must be a date (yyyy-mm-dd or an Excel serial number), got "${text}"`);
-  return serialDay(x, `--${flag}`);
+  let x: number | null;
+  try {
+    x = isoDateToSerial(text, `--${flag}`);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (x === null) throw new UsageError(`--${flag} must be a date written yyyy-mm-dd, got "${text}"`);
+  return x;
 }
 
 /**
@@ -153,8 +217,7 @@ function calendarPart(policy: Policy, asofText: string | undefined, lastText: st
 }
 
 async function planAccounts(accounts: Account[], policy: Policy, jobsOpt: string | undefined, quiet: boolean, calDue: boolean | null) {
-  const jobs = jobsOpt === undefined ? (accounts.length >= 500 ? defaultJobs() : 1) : numberOption(jobsOpt, "jobs")!;
-  if (!(jobs >= 1) || !Number.isInteger(jobs)) throw new UsageError(`--jobs must be a whole number of at least 1, got ${jobsOpt}`);
+  const jobs = countOption(jobsOpt, "jobs", accounts.length >= 500 ? defaultJobs() : 1);
   if (jobs === 1 || accounts.length < 2) return planSequential(accounts, policy, calDue);
   const bar = quiet ? null : progressBar("accounts");
   try {
@@ -167,12 +230,21 @@ async function planAccounts(accounts: Account[], policy: Policy, jobsOpt: string
 async function cmdTrades(argv: string[], io: Out, check: boolean): Promise<number> {
   const { values: o, flags: f, positionals } = parse(argv, TRADE_OPTIONS);
   if (f.help) { io.stdout(COMMAND_HELP[check ? "check" : "trades"]); return EXIT.OK; }
-  const fmt = o.format ?? (o.out && /\.xlsx$/i.test(o.out) ? "xlsx" : "table");
+  const cmd = check ? "check" : "trades";
+  const fmt = outputFormat(o.format, o.out, "table");
   const format = check ? choice(fmt, "format", ["table", "json"] as const, "table") : choice(fmt, "format", ["table", "csv", "json", "xlsx"] as const, "table");
   if (format === "xlsx" && !o.out) throw new UsageError("--format xlsx needs --out FILE.xlsx");
-  if (positionals.length === 0) throw new UsageError(`${check ? "check" : "trades"} needs a holdings file (.csv or .xlsx)`);
+  if (f.force && !o.out) throw new UsageError("--force applies to --out FILE only");
+  if (positionals.length === 0) throw new UsageError(`${cmd} needs a holdings file (.csv or .xlsx)`);
+  if (o.sheet !== undefined && !positionals.some((p) => /\.xlsx$/i.test(p))) throw new UsageError("--sheet applies to .xlsx inputs only");
+  if (o.policies !== undefined && (o.policy === undefined || o.policy.includes("="))) throw new UsageError(`--policies ${o.policies} is used only with --policy NAME (a stored policy)`);
+  const inputs = [...positionals, ...(o.policies ? [o.policies] : [])];
+  if (o.out) checkOutput(o.out, inputs, !!f.force);
   const cash = numberOption(o.cash, "cash");
-  const input = await loadInputs(positionals, { cash, policy: o.policy ?? null, policiesFile: o.policies ?? null, sheet: o.sheet ?? null });
+  const input = await loadInputs(positionals, { cash, policy: o.policy ?? null, policiesFile: o.policies ?? null, sheet: o.sheet ?? null, read: readOptionsOf(o) });
+  if (!input.policy.frequency) {
+    for (const k of ["asof", "last-rebalance"]) if (o[k] !== undefined) io.stderr(`rebal: warning: --${k} is not used: policy ${input.policyLabel} has no calendar (frequency)\n`);
+  }
   const cal = calendarPart(input.policy, o.asof, o["last-rebalance"], input.lastRebalance);
   for (const w of input.logWarnings) io.stderr(`rebal: warning: ${w}\n`);
   const result = await planAccounts(input.accounts, input.policy, o.jobs, !!f.quiet, cal.due);
@@ -198,27 +270,30 @@ async function cmdTrades(argv: string[], io: Out, check: boolean): Promise<numbe
     text = Buffer.from(await wb.xlsx.writeBuffer());
   }
   if (o.out) {
-    writeOut(o.out, text);
-    if (!f.quiet) io.stderr(`rebal: wrote ${o.out} (${rows.filter((r) => r.trade !== 0).length} trades)\n`);
+    writeOutput(o.out, text, inputs, !!f.force);
+    if (!f.quiet) io.stderr(`rebal: wrote ${o.out}${check ? "" : ` (${rows.filter((r) => r.trade !== 0).length} trades)`}\n`);
   } else io.stdout(text.toString());
   return errors.length ? EXIT.BAD_INPUT : EXIT.OK;
 }
 
-async function resolvePolicy(text: string | undefined, policiesFile: string | undefined): Promise<Policy> {
+async function resolvePolicy(text: string | undefined, policiesFile: string | undefined, ro: ReadOptions): Promise<Policy> {
+  if (policiesFile !== undefined && (text === undefined || text.includes("="))) throw new UsageError(`--policies ${policiesFile} is used only with --policy NAME (a stored policy)`);
   if (text === undefined) return parsePolicy("", "--policy").policy;
   if (text.includes("=")) return parsePolicy(text, "--policy").policy;
   if (!policiesFile) throw new UsageError(`--policy ${text}: a stored policy needs --policies FILE.xlsx (or give "k=v; ..." text)`);
-  const w = await readWorkbook(policiesFile, readBytes(policiesFile));
+  const w = await readWorkbook(policiesFile, readBytes(policiesFile, ro.limits), ro.limits);
   const p = storedPolicy(w, text);
   if (!p) throw new RebalError(`--policy ${text}: no stored policy of that name in ${policiesFile}`);
   return p;
 }
 
-function emitMetrics(io: Out, rows: { name: string; value: number | string }[], format: string): void {
+/** Metric rows (name, value) as json, csv or an aligned table; a non-finite number is written as "undefined". */
+function emitMetrics(io: Out, input: { name: string; value: number | string }[], format: string): void {
+  const rows = input.map((r) => ({ name: r.name, value: typeof r.value === "number" ? (Number.isFinite(r.value) ? tidy(r.value) : "undefined") : r.value }));
   if (format === "json") io.stdout(JSON.stringify(rows, null, 1) + "\n");
-  else if (format === "csv") io.stdout(["name,value", ...rows.map((r) => `${r.name},${r.value}`)].join("\n") + "\n");
+  else if (format === "csv") io.stdout(toCsv(rows.map((r) => [r.name, r.value]), ["name", "value"]));
   else {
-    const w = Math.max(...rows.map((r) => r.name.length));
+    const w = rows.reduce((m, r) => Math.max(m, r.name.length), 0);
     io.stdout(rows.map((r) => `${r.name.padEnd(w)}  ${typeof r.value === "number" ? Number(r.value.toPrecision(8)) : r.value}`).join("\n") + "\n");
   }
 }
@@ -229,27 +304,30 @@ function parseTargets(text: string | undefined, names: string[]): Float64Array {
   const t = new Float64Array(names.length);
   if (parts.every((s) => !s.includes("="))) {
     if (parts.length !== names.length) throw new RebalError(`--targets has ${parts.length} values but the prices have ${names.length} assets (${names.join(", ")})`);
-    parts.forEach((s, i) => { t[i] = Number(s); if (!Number.isFinite(t[i])) throw new RebalError(`--targets value ${i + 1} "${s}" is not a number`); });
+    parts.forEach((s, i) => { t[i] = readNumberText(s, ".", `--targets value ${i + 1}`); });
     return t;
   }
+  const seen = new Set<number>();
   for (const s of parts) {
     const [k, v] = s.split("=").map((x) => x.trim());
     const i = names.findIndex((n) => n.toLowerCase() === (k ?? "").toLowerCase());
     if (i < 0) throw new RebalError(`--targets: no asset "${k}" in the prices (assets: ${names.join(", ")})`);
-    t[i] = Number(v);
-    if (!Number.isFinite(t[i])) throw new RebalError(`--targets ${k}: "${v}" is not a number`);
+    if (seen.has(i)) throw new RebalError(`--targets: ${k} is given twice`);
+    seen.add(i);
+    t[i] = readNumberText(v ?? "", ".", `--targets ${k}`);
   }
   return t;
 }
 
 async function cmdBacktest(argv: string[], io: Out): Promise<number> {
-  const { values: o, flags: f, positionals } = parse(argv, { targets: { type: "string" }, policy: { type: "string" }, policies: { type: "string" }, options: { type: "string" }, format: { type: "string" } });
+  const { values: o, flags: f, positionals } = parse(argv, { targets: { type: "string" }, policy: { type: "string" }, policies: { type: "string" }, options: { type: "string" }, format: { type: "string" }, ...READ_OPTIONS });
   if (f.help) { io.stdout(COMMAND_HELP.backtest); return EXIT.OK; }
   const format = choice(o.format, "format", ["table", "csv", "json"] as const, "table");
   if (positionals.length !== 1) throw new UsageError("backtest needs one prices file (.csv)");
-  const prices = readPrices(positionals[0]);
+  const ro = readOptionsOf(o);
+  const prices = readPrices(positionals[0], ro);
   const targets = parseTargets(o.targets, prices.names);
-  const policy = await resolvePolicy(o.policy, o.policies);
+  const policy = await resolvePolicy(o.policy, o.policies, ro);
   const options = parseBacktestOptions(o.options ?? "", "--options");
   const n = prices.names.length;
   const flat = new Float64Array(prices.rows.length * n);
@@ -262,26 +340,35 @@ async function cmdBacktest(argv: string[], io: Out): Promise<number> {
   return EXIT.OK;
 }
 
+/** `rebal optimize --options` keys: which estimator or objective option each one sets. */
+const OPTIMIZE_KEYS = ["risk_free_rate", "target_return", "target_volatility", "risk_aversion", "min_weight", "max_weight", "gamma", "frequency", "span"] as const;
+
 async function cmdOptimize(argv: string[], io: Out): Promise<number> {
-  const { values: o, flags: f, positionals } = parse(argv, { objective: { type: "string" }, returns: { type: "string" }, cov: { type: "string" }, options: { type: "string" }, format: { type: "string" } });
+  const { values: o, flags: f, positionals } = parse(argv, { objective: { type: "string" }, returns: { type: "string" }, cov: { type: "string" }, options: { type: "string" }, format: { type: "string" }, ...READ_OPTIONS });
   if (f.help) { io.stdout(COMMAND_HELP.optimize); return EXIT.OK; }
   const format = choice(o.format, "format", ["table", "csv", "json"] as const, "table");
   if (positionals.length !== 1) throw new UsageError("optimize needs one prices file (.csv)");
-  const prices = readPrices(positionals[0]);
+  const objective: Objective = choice(o.objective?.trim().toLowerCase(), "objective", OBJECTIVES, "min_volatility");
+  const returnsMethod = (o.returns ?? "mean").trim().toLowerCase(), covMethod = (o.cov ?? "sample").trim().toLowerCase();
   const kv = readKeyValues(o.options ?? "", "--options");
-  const KEYS = ["risk_free_rate", "target_return", "target_volatility", "risk_aversion", "min_weight", "max_weight", "gamma", "frequency", "span"];
-  rejectUnknownKeys(kv, KEYS, "--options");
+  rejectUnknownKeys(kv, OPTIMIZE_KEYS, "--options");
   const num: Record<string, number> = {};
   for (const p of kv) num[p.key] = valueAsNumber(p);
-  const names = prices.names;
-  const mu = expectedReturns(prices.rows, o.returns ?? "mean", { frequency: num.frequency, span: num.span, riskFreeRate: num.risk_free_rate, names } as never);
-  const workspace = new Workspace(); // this command's (core/workspace.ts): Gram memory and QP scratch
-  const cov = riskMatrix(prices.rows, o.cov ?? "sample", { frequency: num.frequency, names, workspace } as never);
   const opts: OptimizeOptions = {
     riskFreeRate: num.risk_free_rate, targetReturn: num.target_return, targetVolatility: num.target_volatility, riskAversion: num.risk_aversion,
-    minWeight: num.min_weight, maxWeight: num.max_weight, gamma: num.gamma, names, workspace,
+    minWeight: num.min_weight, maxWeight: num.max_weight, gamma: num.gamma,
   };
-  const w = optimize(o.objective ?? "min_volatility", mu, cov, opts);
+  // risk_free_rate always sets the Sharpe ratio of the output (portfolioPerformance); the objective need not use it
+  rejectUnusedOptions(objective, { ...opts, riskFreeRate: objective === "max_sharpe" ? opts.riskFreeRate : undefined });
+  if (num.span !== undefined && returnsMethod !== "ema" && covMethod !== "exp" && covMethod !== "exp_cov") {
+    throw new RebalError(`--options span is used only by --returns ema and --cov exp_cov (got --returns ${returnsMethod}, --cov ${covMethod})`);
+  }
+  const prices = readPrices(positionals[0], readOptionsOf(o));
+  const names = prices.names;
+  opts.names = names;
+  const mu = expectedReturns(prices.rows, returnsMethod, { frequency: num.frequency, span: returnsMethod === "ema" ? num.span : undefined, riskFreeRate: num.risk_free_rate, names });
+  const cov = riskMatrix(prices.rows, covMethod, { frequency: num.frequency, span: covMethod === "exp" || covMethod === "exp_cov" ? num.span : undefined, names });
+  const w = optimize(objective, mu, cov, opts);
   const perf = portfolioPerformance(w, mu, cov, num.risk_free_rate ?? 0) as unknown as Record<string, number>;
   const rows: { name: string; value: number | string }[] = names.map((n, i) => ({ name: n, value: w[i] }));
   for (const [k, v] of Object.entries(perf)) rows.push({ name: k, value: v });
@@ -290,10 +377,13 @@ async function cmdOptimize(argv: string[], io: Out): Promise<number> {
 }
 
 async function cmdDemo(argv: string[], io: Out): Promise<number> {
-  const { values: o, flags: f } = parse(argv, { out: { type: "string" }, data: { type: "string" } });
+  const { values: o, flags: f } = parse(argv, { out: { type: "string" }, data: { type: "string" }, force: { type: "boolean" } });
   if (f.help) { io.stdout(COMMAND_HELP.demo); return EXIT.OK; }
   const out = o.out ?? "rebal-demo.xlsx";
-  const { table } = await runDemo(out, o.data ?? null);
+  if (path.extname(out).toLowerCase() !== ".xlsx") throw new UsageError(`--out ${out}: the demo is a workbook; use a name ending in .xlsx`);
+  const data = o.data ?? defaultDataFile();
+  checkOutput(out, [data], !!f.force);
+  const { table } = await runDemo(out, data, !!f.force);
   io.stdout(table);
   io.stderr(`rebal: wrote ${out}\n`);
   return EXIT.OK;
@@ -326,5 +416,5 @@ export async function main(argv: string[], io: Out = { stdout: (s) => process.st
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+  void main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
 }

@@ -4,6 +4,13 @@
  * weight before / target / after, cost, reason; totals (buys, sells, net cash, costs, turnover);
  * number formats; and a stamp (policy, time, version, SHA-256 of the inputs) so a colleague can
  * verify it. Turnover of a batch is sum(min(buys, sells)) / sum(total value) over its accounts.
+ *
+ * Conventions: CSV cells that start with = + - @, a tab or a carriage return are prefixed with "'"
+ * (OWASP's CSV-injection rule, papaparse escapeFormulae) unless they are numbers, so a trade file
+ * opened in Excel never runs a ticker as a formula. Computed numbers (values, weights, costs) are
+ * written rounded to OUTPUT_DIGITS significant digits (no float noise such as -2490.6000000000004);
+ * the inputs echoed (quantity, price, target) are written as read. No output carries NaN or
+ * Infinity: plan.ts refuses a non-finite result before it reaches a writer (assertFinite).
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -11,6 +18,7 @@ import * as path from "node:path";
 import Papa from "papaparse";
 import ExcelJS from "exceljs";
 import { Policy, policyToText } from "../core/policy";
+import { tidy } from "./plan";
 import type { AccountSummary, TradeRow } from "./plan";
 
 export function version(): string {
@@ -41,7 +49,7 @@ export function totalsOf(summaries: AccountSummary[]): Totals {
     buys += s.buys; sells += s.sells; costs += s.costs; cashAfter += s.cashAfter;
     turnNum += Math.min(s.buys, s.sells); value += s.totalValue;
   }
-  return { buys, sells, netCash: sells - buys - costs, costs, turnover: value > 0 ? turnNum / value : 0, cashAfter, accounts: summaries.length, errors };
+  return { buys: tidy(buys), sells: tidy(sells), netCash: tidy(sells - buys - costs), costs: tidy(costs), turnover: value > 0 ? tidy(turnNum / value) : 0, cashAfter: tidy(cashAfter), accounts: summaries.length, errors };
 }
 
 const COLUMNS: { key: keyof TradeRow; title: string }[] = [
@@ -66,7 +74,8 @@ export function formatTable(rows: TradeRow[], summaries: AccountSummary[], polic
     return String(v ?? "");
   };
   const body = rows.map((r) => cols.map((c) => cell(r, c.key)));
-  const widths = cols.map((c, j) => Math.max(c.title.length, ...body.map((b) => b[j].length)));
+  const widths = cols.map((c) => c.title.length);
+  for (const b of body) for (let j = 0; j < b.length; j++) if (b[j].length > widths[j]) widths[j] = b[j].length;
   const left = new Set(["account", "asset", "side", "reason"]);
   const line = (cells: string[]) => cells.map((s, j) => (j === cells.length - 1 ? s : left.has(cols[j].key) ? s.padEnd(widths[j]) : s.padStart(widths[j]))).join("  ").trimEnd();
   const out = [line(cols.map((c) => c.title)), line(widths.map((w) => "-".repeat(w))), ...body.map(line)];
@@ -78,8 +87,15 @@ export function formatTable(rows: TradeRow[], summaries: AccountSummary[], polic
   return out.join("\n") + "\n";
 }
 
+/** The one CSV writer: objects (header = their keys) or rows of cells; formula-like text neutralised. */
+export function toCsv(data: Record<string, unknown>[] | unknown[][], fields?: string[]): string {
+  const cfg = { newline: "\n", escapeFormulae: true } as const;
+  const text = fields ? Papa.unparse({ fields, data: data as unknown[][] }, cfg) : Papa.unparse(data as Record<string, unknown>[], cfg);
+  return text + "\n";
+}
+
 export function formatCsv(rows: TradeRow[]): string {
-  return Papa.unparse(rows as unknown as Record<string, unknown>[], { newline: "\n" }) + "\n";
+  return toCsv(rows as unknown as Record<string, unknown>[]);
 }
 
 export function formatJson(rows: TradeRow[]): string {

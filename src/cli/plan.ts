@@ -2,7 +2,9 @@
  * Trades per account, in bulk: accounts packed into flat typed arrays (cheap to hand to a
  * worker thread), planned with core planTrades, results packed back. The sequential path and the
  * worker path run this same code on the same packed data, so their results are identical.
- * Rows of the trade table (JSON/CSV/table/xlsx outputs) are built here too.
+ * Rows of the trade table (JSON/CSV/table/xlsx outputs) are built here too: computed numbers are
+ * rounded to OUTPUT_DIGITS significant digits (float noise off), and a plan with a non-finite number
+ * is never passed on (assertFinite: a bug, reported as an internal error, not written as NaN).
  */
 import { RebalError } from "../core/errors";
 import { Policy } from "../core/policy";
@@ -61,6 +63,12 @@ export function pack(accounts: readonly Account[]): Packed {
 export const packBuffers = (P: Packed): ArrayBuffer[] => [P.offsets, P.q, P.p, P.t, P.lots, P.minW, P.maxW, P.restricted, P.rows, P.cash].map((a) => a.buffer as ArrayBuffer);
 export const resultBuffers = (R: PackedResult): ArrayBuffer[] => [R.trades, R.wBefore, R.wAfter, R.dest, R.costs, R.summary, R.due].map((a) => a.buffer as ArrayBuffer);
 
+/** Throws (an internal error, exit 4) when a plan holds NaN or Infinity: never written to any output. */
+export function assertFinite(source: string, arrays: ArrayLike<number>[], scalars: number[]): void {
+  for (const x of scalars) if (!Number.isFinite(x)) throw new Error(`${source}: the trade engine returned a non-finite total (${x}); please report this input`);
+  for (const a of arrays) for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) throw new Error(`${source}: the trade engine returned a non-finite number (${a[i]}) for holding ${i + 1}; please report this input`);
+}
+
 /** Plans every account of a pack. An account with bad input gets an error message; the others still trade. */
 export function planPacked(P: Packed, policy: Policy, calendarDue: boolean | null = null): PackedResult {
   const m = P.offsets[P.n];
@@ -78,6 +86,8 @@ export function planPacked(P: Packed, policy: Policy, calendarDue: boolean | nul
     const source = P.sources[a];
     try {
       const plan = planTrades(book, policy, { calendarDue, label: (i) => `${source} row ${P.rows[o + i]}` });
+      assertFinite(source, [plan.trades, plan.weightsBefore, plan.weightsAfter, plan.destination, plan.costs],
+        [plan.cashBefore, plan.cashAfter, plan.totalBefore, plan.totalCost, plan.buys, plan.sells, plan.turnover]);
       R.trades.set(plan.trades, o); R.wBefore.set(plan.weightsBefore, o); R.wAfter.set(plan.weightsAfter, o);
       R.dest.set(plan.destination, o); R.costs.set(plan.costs, o);
       for (let i = 0; i < e - o; i++) R.reasons[o + i] = describeReason(plan, i, policy);
@@ -119,9 +129,16 @@ export interface AccountSummary {
   cashBefore: number; cashAfter: number; totalValue: number; costs: number; buys: number; sells: number; turnover: number;
 }
 
-function clean(x: number): number {
-  return Math.abs(x) < 1e-12 ? 0 : x;
+/** Significant digits of computed numbers in outputs: float64 round-trips 15 digits exactly. */
+export const OUTPUT_DIGITS = 15;
+/** Computed magnitudes below this are rounding residue and written as 0. */
+export const ZERO_TOLERANCE = 1e-12;
+
+/** A computed number for output: residue -> 0, then OUTPUT_DIGITS significant digits. */
+export function tidy(x: number): number {
+  return Math.abs(x) < ZERO_TOLERANCE ? 0 : Number(x.toPrecision(OUTPUT_DIGITS));
 }
+const clean = tidy;
 
 /** Accounts + their results -> trade rows and per-account summaries (`withAccount` adds the account column). */
 export function tradeRows(accounts: readonly Account[], R: PackedResult, withAccount: boolean): { rows: TradeRow[]; summaries: AccountSummary[] } {
@@ -130,7 +147,7 @@ export function tradeRows(accounts: readonly Account[], R: PackedResult, withAcc
   let o = 0;
   accounts.forEach((acc, a) => {
     const s = R.summary.subarray(a * SUMMARY_FIELDS, (a + 1) * SUMMARY_FIELDS);
-    summaries.push({ account: acc.account, source: acc.source, error: R.errors[a], due: R.due[a] === 1, decision: R.decision[a], cashBefore: s[0], cashAfter: s[1], totalValue: s[2], costs: s[3], buys: s[4], sells: s[5], turnover: s[6] });
+    summaries.push({ account: acc.account, source: acc.source, error: R.errors[a], due: R.due[a] === 1, decision: R.decision[a], cashBefore: tidy(s[0]), cashAfter: tidy(s[1]), totalValue: tidy(s[2]), costs: tidy(s[3]), buys: tidy(s[4]), sells: tidy(s[5]), turnover: tidy(s[6]) });
     const { quantities: q, prices: p, targets: t } = acc.book;
     for (let i = 0; i < acc.assets.length; i++, o++) {
       if (R.errors[a] !== null) continue;
@@ -140,13 +157,13 @@ export function tradeRows(accounts: readonly Account[], R: PackedResult, withAcc
       rows.push(withAccount
         ? {
           account: acc.account, asset: acc.assets[i], side, quantity: q[i], price: p[i], target: t[i], trade: d,
-          value: clean(d * p[i]), quantity_after: q[i] + d, weight_before: R.wBefore[o], weight_after: R.wAfter[o], destination: R.dest[o],
-          cost: R.costs[o], reason: R.reasons[o],
+          value: clean(d * p[i]), quantity_after: clean(q[i] + d), weight_before: clean(R.wBefore[o]), weight_after: clean(R.wAfter[o]), destination: clean(R.dest[o]),
+          cost: clean(R.costs[o]), reason: R.reasons[o],
         }
         : {
           asset: acc.assets[i], side, quantity: q[i], price: p[i], target: t[i], trade: d,
-          value: clean(d * p[i]), quantity_after: q[i] + d, weight_before: R.wBefore[o], weight_after: R.wAfter[o], destination: R.dest[o],
-          cost: R.costs[o], reason: R.reasons[o],
+          value: clean(d * p[i]), quantity_after: clean(q[i] + d), weight_before: clean(R.wBefore[o]), weight_after: clean(R.wAfter[o]), destination: clean(R.dest[o]),
+          cost: clean(R.costs[o]), reason: R.reasons[o],
         });
     }
   });

@@ -34,6 +34,26 @@ export function utcToSerial(y: number, m0: number, d: number): number {
   return Math.round(Date.UTC(y, m0, d) / DAY_MS) + EXCEL_EPOCH_OFFSET;
 }
 
+/** Exact ISO calendar dates: four-digit year, two-digit month and day, nothing else. */
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/**
+ * Reads an exact "yyyy-mm-dd" date as a serial. An impossible date (2026-02-31, 2026-13-45) or one
+ * outside MIN_SERIAL..MAX_SERIAL is a RebalError naming `what`; nothing rolls over to another day.
+ * Returns null when the text is not in the yyyy-mm-dd shape at all (the caller says what it expected).
+ */
+export function isoDateToSerial(text: string, what: string): number | null {
+  const m = ISO_DATE.exec(text.trim());
+  if (!m) return null;
+  const y = Number(m[1]), mo = Number(m[2]), d = Number(m[3]);
+  const dt = new Date(Date.UTC(2000, mo - 1, d));
+  dt.setUTCFullYear(y);
+  if (mo < 1 || mo > 12 || dt.getUTCMonth() !== mo - 1 || dt.getUTCDate() !== d) throw new RebalError(`${what}: ${text.trim()} is not a date (no such day)`);
+  const serial = Math.round(dt.getTime() / DAY_MS) + EXCEL_EPOCH_OFFSET;
+  if (serial < MIN_SERIAL || serial > MAX_SERIAL) throw new RebalError(`${what}: ${text.trim()} is not a date between 1900-03-01 and 9999-12-31`);
+  return serial;
+}
+
 /** ISO text "YYYY-MM-DD" of a serial date. */
 export function serialToISO(serial: number): string {
   return serialToUTC(serial).toISOString().slice(0, 10);

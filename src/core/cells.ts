@@ -1,10 +1,11 @@
 /**
  * Cells as they come from a sheet, a CSV or a workbook file: the shared readers of blanks, numbers
  * and rectangular ranges. A blank (null, undefined, "") is a *missing* value, never zero; numeric
- * text ("1,234.5", "5%") is read as a number; every problem is a RebalError naming where it is.
+ * text ("1,234.5", "5%") is read as a number (numberText.ts); every problem is a RebalError naming where it is.
  * Pure: used by the formulas (src/functions), the workbook layer and the command line alike.
  */
 import { RebalError } from "./errors";
+import { DecimalStyle, readNumberText } from "./numberText";
 
 export type Cell = unknown;
 
@@ -24,17 +25,18 @@ export function matrixArg(value: unknown, arg: string): Cell[][] {
   return rows;
 }
 
-/** Reads a number from a cell: numbers, numeric text ("1,234.5", "5%"); TRUE/FALSE and other text are errors. */
-export function numberCell(v: Cell, where: string): number {
+/**
+ * Reads a number from a cell: numbers, numeric text in the given decimal style ("1,234.5", "5%",
+ * "$12"; numberText.ts is the one reader of numeric text); TRUE/FALSE and other text are errors.
+ */
+export function numberCell(v: Cell, where: string, style: DecimalStyle = "."): number {
   if (typeof v === "number") {
     if (!Number.isFinite(v)) throw new RebalError(`${where} is not a finite number`);
     return v;
   }
   if (typeof v === "string") {
-    const s = v.trim().replace(/,/g, "");
-    const x = s.endsWith("%") ? Number(s.slice(0, -1)) / 100 : Number(s);
-    if (s !== "" && Number.isFinite(x)) return x;
-    throw new RebalError(`${where}: "${v.length > 40 ? v.slice(0, 40) + "…" : v}" is not a number`);
+    if (v.trim() === "") throw new RebalError(`${where} is blank`);
+    return readNumberText(v, style, where);
   }
   if (typeof v === "boolean") throw new RebalError(`${where}: ${v ? "TRUE" : "FALSE"} is not a number`);
   if (isBlank(v)) throw new RebalError(`${where} is blank`);

@@ -12,10 +12,14 @@
  * CSV line or sheet row), and columns by header name and letter (A, B, ...).
  *
  * One reader for every holdings table: the formulas (REBAL.TRADESHEET, via holdings.ts), the pane's
- * inputs and the CLI all come here.
+ * inputs and the CLI all come here. Numeric text is read in the source's decimal style
+ * (numberText.ts). Amounts are bounded by MAX_AMOUNT: a quantity, a price, a position value
+ * (quantity x price) or a lot's value beyond it is an error naming the cell, so the engine never
+ * computes with values whose sums or products leave float64 (Infinity, NaN).
  */
 import { isBlank, numberCell } from "./cells";
-import { RebalError } from "./errors";
+import { RebalError, fmt } from "./errors";
+import { DecimalStyle } from "./numberText";
 import { Book } from "./trades";
 
 export const HOLDINGS_COLUMNS: Record<string, string[]> = {
@@ -45,6 +49,21 @@ export function columnLetter(j: number): string {
 
 /** Reads a number from a cell (cells.ts): the one reader of numeric cells. */
 export const numberFromCell = numberCell;
+
+/**
+ * The largest amount (quantity, price, quantity x price, cash, book total) the engine accepts: 2^53,
+ * beyond which a float64 no longer holds every whole currency unit and sums of squares approach
+ * overflow. Larger values are input errors, not numbers to compute with.
+ */
+export const MAX_AMOUNT = 2 ** 53;
+
+/** Throws unless |x| <= MAX_AMOUNT; `what` names the cell or the total ("row 3, column C "price""). */
+export function checkAmount(x: number, what: string, detail = ""): number {
+  if (!(Math.abs(x) <= MAX_AMOUNT)) {
+    throw new RebalError(`${what}: ${detail || fmt(x)} is beyond the largest amount Rebal computes with (${fmt(MAX_AMOUNT)}, 2^53)`);
+  }
+  return x;
+}
 
 /** Finds the holdings columns in a header row; `extra` adds columns of the caller's (e.g. account). */
 export function findHoldingsColumns(header: readonly unknown[], where: string, extra: Record<string, string[]> = {}): Record<string, number> {
@@ -98,38 +117,49 @@ function cellLabel(where: string, r: number, header: readonly unknown[], cols: R
 }
 
 /**
- * The common case of numberFromCell without building a message: a finite number, or a string that
- * Number() reads as a finite non-zero number (Number() ignores surrounding spaces, as numberCell
- * does). NaN means "take the full reader" (zeros, blanks, "1,000", "5%", errors).
+ * The common case of numberFromCell without building a message: a finite number, or plain decimal
+ * text (digits, an optional "-" and "." fraction) in a "." style source. NaN means "take the full
+ * reader" (zeros, blanks, "1,000", "5%", decimal commas, errors).
  */
-function quickNumber(v: unknown): number {
+const PLAIN_DECIMAL = /^\s*-?\d+(?:\.\d+)?\s*$/;
+function quickNumber(v: unknown, style: DecimalStyle): number {
   if (typeof v === "number") return Number.isFinite(v) ? v : NaN;
-  if (typeof v === "string") {
+  if (typeof v === "string" && style === "." && PLAIN_DECIMAL.test(v)) {
     const x = Number(v);
     if (x !== 0 && Number.isFinite(x)) return x;
   }
   return NaN;
 }
 
-function requiredNumber(row: readonly unknown[], r: number, header: readonly unknown[], cols: Record<string, number>, col: string, where: string): number {
+function requiredNumber(row: readonly unknown[], r: number, header: readonly unknown[], cols: Record<string, number>, col: string, where: string, style: DecimalStyle): number {
   const v = row[cols[col]];
-  const x = quickNumber(v);
-  return x === x ? x : numberFromCell(v, cellLabel(where, r, header, cols, col));
+  const x = quickNumber(v, style);
+  return x === x ? x : numberFromCell(v, cellLabel(where, r, header, cols, col), style);
 }
 
 /** An optional numeric column: NaN when the column is absent or the cell blank. */
-function optionalNumber(row: readonly unknown[], r: number, header: readonly unknown[], cols: Record<string, number>, col: string, where: string): number {
+function optionalNumber(row: readonly unknown[], r: number, header: readonly unknown[], cols: Record<string, number>, col: string, where: string, style: DecimalStyle): number {
   const j = cols[col];
   if (j === undefined || isBlankCell(row[j])) return NaN;
-  return requiredNumber(row, r, header, cols, col, where);
+  return requiredNumber(row, r, header, cols, col, where, style);
+}
+
+/** Quantity, price, lot and their values within MAX_AMOUNT (checked with one comparison per row when fine). */
+function checkAmounts(q: number, p: number, lot: number, r: number, header: readonly unknown[], cols: Record<string, number>, where: string): void {
+  const lotValue = lot === lot ? Math.abs(lot * p) : 0;
+  if (Math.abs(q) <= MAX_AMOUNT && Math.abs(p) <= MAX_AMOUNT && Math.abs(q * p) <= MAX_AMOUNT && lotValue <= MAX_AMOUNT) return;
+  checkAmount(q, cellLabel(where, r, header, cols, "quantity"));
+  checkAmount(p, cellLabel(where, r, header, cols, "price"));
+  checkAmount(q * p, cellLabel(where, r, header, cols, "price"), `the position value ${fmt(q)} x ${fmt(p)}`);
+  checkAmount(lot * p, cellLabel(where, r, header, cols, "lot"), `the value of a lot ${fmt(lot)} x ${fmt(p)}`);
 }
 
 /**
  * Reads data rows against already-found columns. `rowNumbers[k]` is the source row of `data[k]`
- * (used in messages); `where` names the source (a file, a sheet). No closures or message strings
- * per row: the CLI reads 10^5+ rows through here.
+ * (used in messages); `where` names the source (a file, a sheet); `style` is its decimal style
+ * (numberText.ts). No closures or message strings per row: the CLI reads 10^5+ rows through here.
  */
-export function readHoldingsRows(data: readonly (readonly unknown[])[], rowNumbers: readonly number[], header: readonly unknown[], cols: Record<string, number>, where: string): HoldingsTable {
+export function readHoldingsRows(data: readonly (readonly unknown[])[], rowNumbers: readonly number[], header: readonly unknown[], cols: Record<string, number>, where: string, style: DecimalStyle = "."): HoldingsTable {
   const m = data.length;
   const assets: string[] = [];
   const rows: number[] = [];
@@ -150,12 +180,13 @@ export function readHoldingsRows(data: readonly (readonly unknown[])[], rowNumbe
     seen.set(key, r);
     assets.push(asset);
     rows.push(r);
-    q[n] = requiredNumber(row, r, header, cols, "quantity", where);
-    p[n] = requiredNumber(row, r, header, cols, "price", where);
-    t[n] = requiredNumber(row, r, header, cols, "target", where);
-    lot[n] = optionalNumber(row, r, header, cols, "lot", where);
-    lo[n] = optionalNumber(row, r, header, cols, "min_weight", where);
-    hi[n] = optionalNumber(row, r, header, cols, "max_weight", where);
+    q[n] = requiredNumber(row, r, header, cols, "quantity", where, style);
+    p[n] = requiredNumber(row, r, header, cols, "price", where, style);
+    t[n] = requiredNumber(row, r, header, cols, "target", where, style);
+    lot[n] = optionalNumber(row, r, header, cols, "lot", where, style);
+    lo[n] = optionalNumber(row, r, header, cols, "min_weight", where, style);
+    hi[n] = optionalNumber(row, r, header, cols, "max_weight", where, style);
+    checkAmounts(q[n], p[n], lot[n], r, header, cols, where);
     restricted[n] = cols.restricted === undefined ? 0 : flagCell(row[cols.restricted], cellLabel(where, r, header, cols, "restricted"));
     n++;
   }
@@ -171,9 +202,9 @@ export function readHoldingsRows(data: readonly (readonly unknown[])[], rowNumbe
 }
 
 /** Reads a whole table (first row = header). `firstRow` is the source row number of the header. */
-export function readHoldingsTable(cells: readonly (readonly unknown[])[], where: string, firstRow = 1): HoldingsTable {
+export function readHoldingsTable(cells: readonly (readonly unknown[])[], where: string, firstRow = 1, style: DecimalStyle = "."): HoldingsTable {
   if (cells.length < 2) throw new RebalError(`${where} needs a header row and at least one holding`);
   const cols = findHoldingsColumns(cells[0], where);
   const data = cells.slice(1);
-  return readHoldingsRows(data, data.map((_, k) => firstRow + 1 + k), cells[0], cols, where);
+  return readHoldingsRows(data, data.map((_, k) => firstRow + 1 + k), cells[0], cols, where, style);
 }

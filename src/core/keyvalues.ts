@@ -9,6 +9,7 @@
  * Each pair remembers where it came from (`where`) so that a later error can point at the cell.
  * Pure: no Office API; a range is just `unknown[][]`.
  */
+import { parseNumberText } from "./numberText";
 import { RebalError } from "./errors";
 
 export interface KeyValue {
@@ -63,14 +64,13 @@ function finish(pairs: KeyValue[], arg: string): KeyValue[] {
   return pairs;
 }
 
-/** Parses a value as a number: numbers, numeric text, and percentages ("5%"). */
+/** Parses a value as a number: numbers, numeric text and percentages ("5%"), read by numberText.ts. */
 export function valueAsNumber(p: KeyValue): number {
   const v = p.value;
   let x = NaN;
   if (typeof v === "number") x = v;
   else if (typeof v === "string" && v.trim() !== "") {
-    const s = v.trim();
-    x = s.endsWith("%") ? Number(s.slice(0, -1)) / 100 : Number(s);
+    x = parseNumberText(v, ".", `${p.where}: ${p.key}`) ?? NaN;
   }
   if (!Number.isFinite(x)) throw new RebalError(`${p.where}: ${p.key} must be a number, got ${JSON.stringify(v)}`);
   return x;

@@ -115,8 +115,15 @@ export function prepareBounds(n: number, o: OptimizeOptions, budget: number): { 
   let sl = 0, su = 0;
   for (let i = 0; i < n; i++) { sl += lb[i]; su += ub[i]; }
   const tol = 1e-12 * n;
-  if (sl > budget + tol) throw new RebalError(`bounds are infeasible: the lower bounds sum to ${fmt(sl)}, above the budget ${fmt(budget)}`);
-  if (su < budget - tol) throw new RebalError(`bounds are infeasible: the upper bounds sum to ${fmt(su)}, below the budget ${fmt(budget)}`);
+  const fromScalar = (arr: OptimizeOptions["lower"]) => !arr || arr.every((v) => v === null || v === undefined);
+  if (sl > budget + tol) {
+    if (fromScalar(o.lower)) throw new RebalError(`bounds are infeasible: min_weight ${fmt(minW)} x ${n} assets: the lower bounds sum to ${fmt(sl)}, above the budget ${fmt(budget)} (the weights sum to ${fmt(budget)})`);
+    throw new RebalError(`bounds are infeasible: the lower bounds sum to ${fmt(sl)}, above the budget ${fmt(budget)}`);
+  }
+  if (su < budget - tol) {
+    if (fromScalar(o.upper)) throw new RebalError(`bounds are infeasible: max_weight ${fmt(maxW)} x ${n} assets: the upper bounds sum to ${fmt(su)}, below the budget ${fmt(budget)} (the weights sum to ${fmt(budget)})`);
+    throw new RebalError(`bounds are infeasible: the upper bounds sum to ${fmt(su)}, below the budget ${fmt(budget)}`);
+  }
   return { lb, ub };
 }
 
