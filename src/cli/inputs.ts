@@ -50,8 +50,8 @@ export function readBytes(file: string, limits: InputLimits = defaultLimits()): 
   }
 }
 
-/** A CSV file as rows of cells (row k = line k+1) and its decimal style. */
-export interface CsvTable { cells: Cell[][]; style: DecimalStyle; delimiter: string }
+/** A CSV file as rows of cells (row k = line k+1) and the delimiter papaparse found. */
+export interface CsvTable { cells: Cell[][]; delimiter: string }
 
 /** A hint for decimal-mark messages of the CLI. */
 const decimalHint = (e: unknown): never => {
@@ -59,7 +59,7 @@ const decimalHint = (e: unknown): never => {
   throw e;
 };
 
-/** Reads a CSV: rows of strings (blank = null), the delimiter papaparse detected and the decimal style. */
+/** Reads a CSV: rows of strings (blank = null) and the delimiter papaparse detected. */
 export function readCsv(file: string, bytes: Buffer, opts: ReadOptions = defaultReadOptions()): CsvTable {
   const text = bytes.toString("utf8").replace(/^\uFEFF/, "");
   if (text.trim() === "") throw new RebalError(`${file}: the file is empty (expected a header row, then one row per holding)`);
@@ -86,13 +86,21 @@ export function readCsv(file: string, bytes: Buffer, opts: ReadOptions = default
     for (let j = 0; j < r.length; j++) out[j] = r[j].trim() === "" ? null : r[j];
     cells[k] = out;
   }
-  let style: DecimalStyle;
+  return { cells, delimiter: res.meta.delimiter };
+}
+
+/**
+ * The decimal style of a table's numeric columns: --decimal, else detected from those columns'
+ * cells (rows from `fromRow`), else "either". `rowOf(k)` / `colOf(j)` give the row number and the
+ * column letter the analyst sees.
+ */
+export function tableStyle(cells: Cell[][], columns: number[], fromRow: number, where: string, decimal: DecimalStyle | null, rowOf: (k: number) => number, colOf: (j: number) => string): DecimalStyle {
+  if (decimal) return decimal;
   try {
-    style = opts.decimal ?? detectDecimalStyle(cells, "either", (r, c) => `row ${r + 1}, column ${columnLetter(c)}`, file);
+    return detectDecimalStyle(cells, "either", (r, c) => `row ${rowOf(r)}, column ${colOf(c)}`, where, columns, fromRow);
   } catch (e) {
     return decimalHint(e);
   }
-  return { cells, style, delimiter: res.meta.delimiter };
 }
 
 /** A CSV file as rows of strings (row k = line k+1). */
@@ -232,8 +240,10 @@ interface TableSource {
   where: string;
   defaultAccount: string;
   cash: number | null;
-  /** decimal style of the table's numeric text */
-  style: DecimalStyle;
+  /** decimal style of the table's numeric text: --decimal, else null (detected from its numeric columns) */
+  decimal: DecimalStyle | null;
+  /** column letter of a 0-based column of `cells` */
+  colOf: (j: number) => string;
 }
 
 const ACCOUNT_COLUMNS = { account: ["account", "accountid", "portfolio", "client"], cash: ["cash"] };
@@ -244,6 +254,8 @@ function accountsOf(src: TableSource, cashOption: number | null): Account[] {
   if (cells.length < 2) throw new RebalError(`${where} needs a header row and at least one holding`);
   const header = cells[0];
   const cols = findHoldingsColumns(header, where, ACCOUNT_COLUMNS);
+  const numeric = ["quantity", "price", "target", "lot", "min_weight", "max_weight", "cash"].filter((c) => cols[c] !== undefined).map((c) => cols[c]);
+  const style = tableStyle(cells, numeric, 1, where, src.decimal, (k) => src.firstRow + k, src.colOf);
   const groups = new Map<string, { data: Cell[][]; rows: number[]; cash: number | null; cashRow: number }>();
   for (let k = 1; k < cells.length; k++) {
     const row = cells[k];
@@ -260,7 +272,7 @@ function accountsOf(src: TableSource, cashOption: number | null): Account[] {
     g.data.push(row);
     g.rows.push(r);
     if (cols.cash !== undefined && !isBlankCell(row[cols.cash])) {
-      const c = checkAmount(numberFromCell(row[cols.cash], `${where} row ${r}, column ${columnLetter(cols.cash)} "cash"`, src.style), `${where} row ${r}, column ${columnLetter(cols.cash)} "cash"`);
+      const c = checkAmount(numberFromCell(row[cols.cash], `${where} row ${r}, column ${columnLetter(cols.cash)} "cash"`, style), `${where} row ${r}, column ${columnLetter(cols.cash)} "cash"`);
       if (g.cash !== null && g.cash !== c) throw new RebalError(`${where} row ${r}, column ${columnLetter(cols.cash)} "cash": ${c} differs from ${g.cash} on row ${g.cashRow} for account ${acct}`);
       g.cash = c;
       g.cashRow = r;
@@ -269,7 +281,7 @@ function accountsOf(src: TableSource, cashOption: number | null): Account[] {
   if (groups.size === 0) throw new RebalError(`${where} has a header row but no holdings`);
   const out: Account[] = [];
   for (const [account, g] of groups) {
-    const h = readHoldingsRows(g.data, g.rows, header, cols, where, src.style);
+    const h = readHoldingsRows(g.data, g.rows, header, cols, where, style);
     const cash = cashOption ?? g.cash ?? src.cash ?? 0;
     let total = cash;
     for (let i = 0; i < h.assets.length; i++) total += h.book.quantities[i] * h.book.prices[i];
@@ -281,13 +293,6 @@ function accountsOf(src: TableSource, cashOption: number | null): Account[] {
 
 /** The holdings table of a workbook: a binding's range, else the first sheet region with a holdings header. */
 function workbookTable(w: WorkbookData, policyName: string | null, sheet: string | null, decimal: DecimalStyle | null): { src: TableSource; bindingPolicy: string | null } {
-  const styleOf = (cells: Cell[][], firstRow: number, firstCol: number, where: string): DecimalStyle => {
-    try {
-      return decimal ?? detectDecimalStyle(cells, "either", (r, c) => `row ${firstRow + r}, column ${columnLetter(firstCol - 1 + c)}`, where);
-    } catch (e) {
-      return decimalHint(e);
-    }
-  };
   const base = path.basename(w.file).replace(/\.xlsx$/i, "");
   const bindings = [...w.names.keys()].filter((n) => n.toUpperCase().startsWith(BINDING_PREFIX) && n.toUpperCase().endsWith("_HOLDINGS"));
   let binding: string | null = null;
@@ -299,16 +304,18 @@ function workbookTable(w: WorkbookData, policyName: string | null, sheet: string
     const dn = findName(w, binding)!;
     const { cells, firstRow, firstCol } = rangeCells(w, dn.sheet, dn.range);
     const where = `${w.file} ${binding} (sheet "${dn.sheet}")`;
-    const style = styleOf(cells, firstRow, firstCol, where);
+    const colOf = (j: number) => columnLetter(firstCol - 1 + j);
     const key = binding.slice(BINDING_PREFIX.length, -"_HOLDINGS".length);
     const cashName = findName(w, `${BINDING_PREFIX}${key}_CASH`);
     let cash: number | null = null;
     if (cashName) {
       const c = rangeCells(w, cashName.sheet, cashName.range);
       const cashWhere = `${w.file} ${BINDING_PREFIX}${key}_CASH (${cashName.sheet}!${cashName.range})`;
-      cash = isBlankCell(c.cells[0][0]) ? null : checkAmount(numberFromCell(c.cells[0][0], cashWhere, style), cashWhere);
+      const v = c.cells[0][0];
+      const style = tableStyle([[v]], [0], 0, cashWhere, decimal, () => c.firstRow, () => columnLetter(c.firstCol - 1));
+      cash = isBlankCell(v) ? null : checkAmount(numberFromCell(v, cashWhere, style), cashWhere);
     }
-    return { src: { cells, firstRow, where, defaultAccount: base, cash, style }, bindingPolicy: key };
+    return { src: { cells, firstRow, where, defaultAccount: base, cash, decimal, colOf }, bindingPolicy: key };
   }
   const sheets = sheet ? [w.wb.getWorksheet(sheet)] : w.wb.worksheets.filter((s) => s.name !== POLICY_SHEET);
   if (sheet && !sheets[0]) throw new RebalError(`${w.file}: no sheet "${sheet}" (sheets: ${w.wb.worksheets.map((s) => s.name).join(", ")})`);
@@ -320,7 +327,7 @@ function workbookTable(w: WorkbookData, policyName: string | null, sheet: string
     let end = h + 1;
     while (end < cells.length && !cells[end].every(isBlankCell)) end++;
     const table = cells.slice(h, end), where = `${w.file} sheet "${ws.name}"`;
-    return { src: { cells: table, firstRow: h + 1, where, defaultAccount: base, cash: null, style: styleOf(table, h + 1, 1, where) }, bindingPolicy: null };
+    return { src: { cells: table, firstRow: h + 1, where, defaultAccount: base, cash: null, decimal, colOf: columnLetter }, bindingPolicy: null };
   }
   throw new RebalError(`${w.file}: no holdings found: no ${BINDING_PREFIX}<Name>_HOLDINGS defined name and no sheet with a header row asset, quantity, price, target`);
 }
@@ -358,7 +365,7 @@ export async function loadInputs(files: string[], opts: { cash: number | null; p
     if (isCsv(file)) {
       const csv = readCsv(file, bytes, ro);
       const first = Math.max(0, csv.cells.findIndex((r) => !r.every(isBlankCell)));
-      accounts.push(...accountsOf({ cells: csv.cells.slice(first), firstRow: first + 1, where: file, defaultAccount: path.basename(file).replace(/\.(csv|txt)$/i, ""), cash: null, style: csv.style }, opts.cash));
+      accounts.push(...accountsOf({ cells: csv.cells.slice(first), firstRow: first + 1, where: file, defaultAccount: path.basename(file).replace(/\.(csv|txt)$/i, ""), cash: null, decimal: ro.decimal, colOf: columnLetter }, opts.cash));
     } else {
       const w = await readWorkbook(file, bytes, ro.limits);
       workbooks.push(w);

@@ -8,7 +8,7 @@
 import { RebalError } from "../core/errors";
 import { isoDateToSerial, serialToISO } from "../core/calendar";
 import { MAX_AMOUNT, checkAmount, columnLetter, isBlankCell, numberFromCell } from "../core/holdingsTable";
-import { ReadOptions, defaultReadOptions, readBytes, readCsv } from "./inputs";
+import { ReadOptions, defaultReadOptions, readBytes, readCsv, tableStyle } from "./inputs";
 
 export interface PriceHistory { names: string[]; dates: Float64Array; rows: number[][] }
 
@@ -25,7 +25,7 @@ export function isoToSerial(text: string, what = "date"): number {
 }
 
 export function readPrices(file: string, opts: ReadOptions = defaultReadOptions()): PriceHistory {
-  const { cells: all, style } = readCsv(file, readBytes(file, opts.limits), opts);
+  const { cells: all } = readCsv(file, readBytes(file, opts.limits), opts);
   const lines: number[] = [];
   const cells = all.filter((r, k) => (r.every(isBlankCell) ? false : (lines.push(k + 1), true)));
   if (cells.length < 3) throw new RebalError(`${file}: needs a header row (date, assets...) and at least two rows of prices`);
@@ -34,6 +34,7 @@ export function readPrices(file: string, opts: ReadOptions = defaultReadOptions(
     return String(h).trim();
   });
   if (names.length === 0) throw new RebalError(`${file} row ${lines[0]}: no asset columns after the date column`);
+  const style = tableStyle(cells, names.map((_, j) => j + 1), 1, file, opts.decimal, (k) => lines[k], columnLetter);
   const dates = new Float64Array(cells.length - 1);
   const rows: number[][] = [];
   for (let k = 1; k < cells.length; k++) {

@@ -6,8 +6,9 @@
  * 1. The central directory (APPNOTE.TXT 4.3.12-4.3.16, with the zip64 records) is read without
  *    inflating anything: the declared uncompressed sizes must add up to at most `maxBytes`.
  * 2. Each entry is inflated with an output cap (its declared size, and what is left of `maxBytes`),
- *    so an entry that lies about its size stops at the cap. Worksheet XML is scanned for <row> and
- *    <c> elements, which count against `maxCells`.
+ *    so an entry that lies about its size stops at the cap, and its CRC-32 is checked (JSZip, under
+ *    exceljs, does not: a damaged byte could otherwise change a digit). Worksheet XML is scanned for
+ *    <row> and <c> elements, which count against `maxCells`.
  * Only then does exceljs read the file. Every refusal is a RebalError (exit 1) naming the file, the
  * limit and the option that raises it.
  */
@@ -32,7 +33,24 @@ const EOCD_SIZE = 22;
 const MAX_COMMENT = 0xffff;
 const MIB = 2 ** 20;
 
-export interface ZipEntry { name: string; method: number; compressedSize: number; size: number; localOffset: number }
+export interface ZipEntry { name: string; method: number; crc: number; compressedSize: number; size: number; localOffset: number }
+
+const CRC_TABLE = (() => {
+  const t = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c;
+  }
+  return t;
+})();
+
+/** CRC-32 (ISO-HDLC, as zip uses), unsigned. */
+export function crc32(b: Uint8Array): number {
+  let c = -1;
+  for (let i = 0; i < b.length; i++) c = CRC_TABLE[(c ^ b[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ -1) >>> 0;
+}
 
 const u64 = (b: Buffer, at: number): number => Number(b.readBigUInt64LE(at));
 
@@ -62,6 +80,7 @@ export function zipEntries(file: string, b: Buffer): ZipEntry[] {
   for (let k = 0; k < count; k++) {
     if (p + 46 > b.length || b.readUInt32LE(p) !== SIG.central) bad(`zip directory entry ${k + 1} is damaged`);
     const method = b.readUInt16LE(p + 10);
+    const crc = b.readUInt32LE(p + 16);
     let compressedSize = b.readUInt32LE(p + 20);
     let size = b.readUInt32LE(p + 24);
     const nameLen = b.readUInt16LE(p + 28), extraLen = b.readUInt16LE(p + 30), commentLen = b.readUInt16LE(p + 32);
@@ -78,7 +97,7 @@ export function zipEntries(file: string, b: Buffer): ZipEntry[] {
       }
       x += 4 + len;
     }
-    entries.push({ name, method, compressedSize, size, localOffset });
+    entries.push({ name, method, crc, compressedSize, size, localOffset });
     p += 46 + nameLen + extraLen + commentLen;
   }
   return entries;
@@ -148,6 +167,7 @@ export function checkXlsxLimits(file: string, bytes: Buffer, limits: XlsxLimits,
       }
       if (out.length > cap) throw x.size > cap ? tooBig(`its entries inflate to more than ${(limits.maxBytes / MIB).toFixed(0)} MiB`) : new RebalError(`${file}: not a readable .xlsx workbook (entry ${x.name} inflates to more than its declared ${x.size} bytes)`);
     } else throw new RebalError(`${file}: not a readable .xlsx workbook (entry ${x.name} uses zip method ${x.method}; only stored and deflated entries are read)`);
+    if (out.length !== x.size || crc32(out) !== x.crc) throw new RebalError(`${file}: not a readable .xlsx workbook (entry ${x.name} is damaged: its size or CRC-32 does not match the zip directory)`);
     used += out.length;
     if (used > limits.maxBytes) throw tooBig(`its entries inflate to more than ${(limits.maxBytes / MIB).toFixed(0)} MiB`);
     if (isWorksheet(x.name)) {

@@ -134,16 +134,22 @@ export function decimalEvidence(text: string): DecimalMark | null {
 }
 
 /**
- * The decimal style of a table of cells (rows of cells; only strings are looked at): the mark some
- * cell needs when no cell needs the other, else `fallback`. Mixed evidence is a RebalError naming
+ * The decimal style of a table of cells (rows of cells from `fromRow`, only the numeric `columns`
+ * when given, so that text such as an asset named "2,5" is no evidence; only strings are looked
+ * at): the mark some cell needs when no cell needs the other, else `fallback`. Mixed evidence is a RebalError naming
  * one cell of each kind through `cellName(row index, column index)`.
  */
-export function detectDecimalStyle(cells: readonly (readonly unknown[])[], fallback: DecimalStyle, cellName: (r: number, c: number) => string, where = ""): DecimalStyle {
+export function detectDecimalStyle(
+  cells: readonly (readonly unknown[])[], fallback: DecimalStyle, cellName: (r: number, c: number) => string, where = "",
+  columns: readonly number[] | null = null, fromRow = 0,
+): DecimalStyle {
   let dot: [number, number, string] | null = null;
   let comma: [number, number, string] | null = null;
-  for (let r = 0; r < cells.length; r++) {
+  for (let r = fromRow; r < cells.length; r++) {
     const row = cells[r];
-    for (let c = 0; c < row.length; c++) {
+    const width = columns ? columns.length : row.length;
+    for (let k = 0; k < width; k++) {
+      const c = columns ? columns[k] : k;
       const v = row[c];
       if (typeof v !== "string") continue;
       if (dot && comma) break;
