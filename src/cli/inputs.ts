@@ -65,7 +65,16 @@ export function readCsv(file: string, bytes: Buffer, opts: ReadOptions = default
   if (text.trim() === "") throw new RebalError(`${file}: the file is empty (expected a header row, then one row per holding)`);
   const res = Papa.parse<string[]>(text, { skipEmptyLines: false });
   const bad = res.errors.find((e) => e.type === "Quotes");
-  if (bad) throw new RebalError(`${file} row ${(bad.row ?? 0) + 1}: ${bad.message.replace(/^Quoted field unterminated$/, "a quoted field is not closed (a missing \")")}`);
+  if (bad) {
+    // the line and the column of the offending quote (papaparse gives its character index)
+    const at = Math.max(0, Math.min(bad.index ?? 0, text.length));
+    const before = text.slice(0, at);
+    const lineStart = Math.max(before.lastIndexOf("\n"), before.lastIndexOf("\r")) + 1;
+    const line = (before.match(/\r\n|\r|\n/g) ?? []).length + 1;
+    const col = before.slice(lineStart).split(res.meta.delimiter || ",").length - 1;
+    const what = bad.code === "MissingQuotes" ? "a quoted field is not closed (a missing \")" : `a quote is misplaced (${bad.message})`;
+    throw new RebalError(`${file} row ${line}, column ${columnLetter(col)}: ${what}`);
+  }
   const data = res.data;
   let count = 0;
   for (const r of data) count += r.length + 1;
