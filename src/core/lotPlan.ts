@@ -44,7 +44,7 @@
 /** A plan within this (relative) of its lower bound is proven optimal: its gap is reported as 0. */
 export const OPTIMALITY_TOL = 1e-9;
 /** Absolute slack on F when comparing with bounds (F is a sum of squared weights). */
-const F_ABS_TOL = 1e-18;
+export const F_ABS_TOL = 1e-18;
 /** Cash feasibility slack, in weight: sums of n weights carry rounding of this order. */
 export const CASH_TOL = 1e-13;
 /** Two values of an asset's subproblem within this (relative to their size) are a tie. */
@@ -53,6 +53,10 @@ const TIE_TOL = 1e-12;
 export const WORK_BUDGET = 3e6;
 /** |lambda| beyond this: the node's cash constraint cannot be met (the dual is unbounded). */
 const LAMBDA_LIMIT = 1e12;
+/** polish(): rounds of moves at most; pairs over all moves up to this many, else over the top ones. */
+const POLISH_ROUNDS = 200;
+const POLISH_PAIRS_ALL = 200;
+const POLISH_PAIRS_TOP = 48;
 /** Dual iterations per node before settling for the best bound seen. */
 const DUAL_MAX_ITER = 200;
 
@@ -431,6 +435,114 @@ export class LotPlanner {
     }
   }
 
+  // the root's domains (incumbents must be feasible there, whatever node found them)
+  private rootLo = new Float64Array(0);
+  private rootHi = new Float64Array(0);
+  // candidate moves of polish(): asset, new k, change of F alone, change of cash use
+  private mvA = new Int32Array(0);
+  private mvK = new Float64Array(0);
+  private mvD = new Float64Array(0);
+  private mvG = new Float64Array(0);
+
+  /** Adds the move of asset j from k to nk (when nk is allowed at the root) to the candidates. */
+  private addMove(m: number, j: number, k: number, nk: number, u: number, c: number): number {
+    if (nk === k || nk < this.rootLo[j] || nk > this.rootHi[j]) return m;
+    if (nk !== 0 && (nk > 0 ? nk < this.mp[j] : -nk < this.mn[j])) return m;
+    const a = this.g(j, nk) - this.g(j, k);
+    if (c - a < this.r - CASH_TOL && a > 0) return m; // never spends below the floor (pairs may still add cash)
+    const e = this.e0[j] + k * this.delta[j];
+    const en = this.e0[j] + nk * this.delta[j];
+    this.mvA[m] = j; this.mvK[m] = nk; this.mvD[m] = en * en - e * e + (u - a) * (u - a) - u * u; this.mvG[m] = a;
+    return m + 1;
+  }
+
+  /**
+   * Local search on the incumbent: the best single move (one lot either way, across the min_trade
+   * gap, a fractional asset's exact 1-D optimum) or pair of moves, applied until none lowers F.
+   * Pairs are searched over every move for books up to POLISH_PAIRS_ALL moves, else over the
+   * POLISH_PAIRS_TOP moves that change F least.
+   */
+  private polish(): void {
+    const n = this.n;
+    if (this.incF === Infinity) return;
+    const k = this.best;
+    if (this.mvA.length < 4 * n) { const c4 = 4 * n; this.mvA = new Int32Array(c4); this.mvK = new Float64Array(c4); this.mvD = new Float64Array(c4); this.mvG = new Float64Array(c4); }
+    let f = this.objectiveOf(k);
+    let c = this.lastCash;
+    for (let round = 0; round < POLISH_ROUNDS; round++) {
+      const u = c - this.dc;
+      let m = 0;
+      for (let j = 0; j < n; j++) {
+        const kj = k[j];
+        if (this.isInt[j]) {
+          m = this.addMove(m, j, kj, kj === 0 ? this.mp[j] : kj === -this.mn[j] ? 0 : kj + 1, u, c);
+          m = this.addMove(m, j, kj, kj === 0 ? -this.mn[j] : kj === this.mp[j] ? 0 : kj - 1, u, c);
+        } else {
+          // exact 1-D optimum of (e + x delta)^2 + (u - x delta beta)^2 on each side, and zero
+          const d = this.delta[j];
+          const e = this.e0[j] + kj * d;
+          for (let side = 1; side >= -1; side -= 2) {
+            const beta = 1 + side * this.b;
+            const x = (u * beta - e) / (d * (1 + beta * beta));
+            let nk = kj + x;
+            if (side > 0 ? nk <= 0 : nk >= 0) continue;
+            if (side > 0 && nk < this.mp[j]) nk = this.mp[j];
+            if (side < 0 && -nk < this.mn[j]) nk = -this.mn[j];
+            m = this.addMove(m, j, kj, Math.min(Math.max(nk, this.rootLo[j]), this.rootHi[j]), u, c);
+          }
+          m = this.addMove(m, j, kj, 0, u, c);
+        }
+      }
+      const tol = Math.max(1e-15 * f, 1e-300);
+      let bestD = -tol;
+      let p1 = -1;
+      let p2 = -1;
+      for (let a = 0; a < m; a++) if (this.mvD[a] < bestD && c - this.mvG[a] >= this.r - CASH_TOL) { bestD = this.mvD[a]; p1 = a; }
+      // pairs (restricted to the moves that change F least in large books)
+      let top = m;
+      if (m > POLISH_PAIRS_ALL) {
+        top = POLISH_PAIRS_TOP;
+        for (let a = 0; a < top; a++) {
+          let bi = a;
+          for (let b = a + 1; b < m; b++) if (this.mvD[b] < this.mvD[bi]) bi = b;
+          if (bi !== a) this.swapMoves(a, bi);
+        }
+        if (p1 >= 0) { p1 = -1; bestD = -tol; for (let a = 0; a < m; a++) if (this.mvD[a] < bestD && c - this.mvG[a] >= this.r - CASH_TOL) { bestD = this.mvD[a]; p1 = a; } }
+      }
+      for (let a = 0; a < top; a++) {
+        const da = this.mvD[a], ga = this.mvG[a], ja = this.mvA[a];
+        for (let b = a + 1; b < top; b++) {
+          if (this.mvA[b] === ja) continue;
+          const dd = da + this.mvD[b] + 2 * ga * this.mvG[b];
+          if (dd < bestD && c - ga - this.mvG[b] >= this.r - CASH_TOL) { bestD = dd; p1 = a; p2 = b; }
+        }
+      }
+      if (p1 < 0) break;
+      const j1 = this.mvA[p1];
+      const old1 = k[j1];
+      const j2 = p2 >= 0 ? this.mvA[p2] : -1;
+      const old2 = j2 >= 0 ? k[j2] : 0;
+      k[j1] = this.mvK[p1];
+      if (j2 >= 0) k[j2] = this.mvK[p2];
+      const nf = this.objectiveOf(k);
+      if (!(nf < f) || this.lastCash < this.r - CASH_TOL) { // lost to rounding: undo and stop
+        k[j1] = old1;
+        if (j2 >= 0) k[j2] = old2;
+        break;
+      }
+      f = nf;
+      c = this.lastCash;
+    }
+    this.incF = this.objectiveOf(k);
+  }
+
+  private swapMoves(a: number, b: number): void {
+    const t = this.mvA[a]; this.mvA[a] = this.mvA[b]; this.mvA[b] = t;
+    let x = this.mvK[a]; this.mvK[a] = this.mvK[b]; this.mvK[b] = x;
+    x = this.mvD[a]; this.mvD[a] = this.mvD[b]; this.mvD[b] = x;
+    x = this.mvG[a]; this.mvG[a] = this.mvG[b]; this.mvG[b] = x;
+  }
+
   /** Primal from the node's selections: selA, then tied assets moved to selB while feasible and better. */
   private primal(): void {
     const n = this.n;
@@ -477,16 +589,21 @@ export class LotPlanner {
     if (!this.solveDual(warm)) {
       return { objective: this.incF === Infinity ? this.objectiveOf(this.best) : this.incF, bound: this.incF, nodes, proven: true, feasible: this.incF !== Infinity };
     }
+    if (this.rootLo.length < n) { this.rootLo = new Float64Array(this.lo.length); this.rootHi = new Float64Array(this.lo.length); }
+    this.rootLo.set(this.lo.subarray(0, n));
+    this.rootHi.set(this.hi.subarray(0, n));
     this.primal();
+    this.polish();
     let rootBound = this.bestL;
     if (this.prunes(rootBound)) return this.result(nodes, rootBound, true);
     // depth-first search
     let sp = 0;
     let tp = 0;
     let openMin = Infinity;
+    let unresolved = Infinity;
     const pushChildren = (depth: number, bound: number): void => {
       const j = this.branchAsset();
-      if (j < 0) return;
+      if (j < 0) { if (bound < unresolved) unresolved = bound; return; } // nothing left to branch on: a leaf the rounding kept open
       const split = this.selA[j] < this.selB[j] ? this.selA[j] : this.selB[j];
       const lo = this.lo[j];
       const hi = this.hi[j];
@@ -521,7 +638,9 @@ export class LotPlanner {
       nodes++;
       if (!this.solveDual(this.stLambda[sp])) continue;
       const bound = Math.max(this.bestL, pb);
+      const before = this.incF;
       this.primal();
+      if (this.incF < before) this.polish();
       if (this.prunes(bound)) continue;
       pushChildren(depth, bound);
     }
@@ -529,9 +648,10 @@ export class LotPlanner {
     if (stopped) {
       for (let s = 0; s < sp; s++) if (this.stBound[s] < openMin) openMin = this.stBound[s];
       // the node being split when the budget ran out is among the open ones (its children)
-      rootBound = Math.min(openMin, this.incF);
+      rootBound = Math.min(openMin, unresolved, this.incF);
       return this.result(nodes, rootBound, false);
     }
+    if (!this.prunes(unresolved)) return this.result(nodes, unresolved, false);
     return this.result(nodes, this.incF, true);
   }
 

@@ -49,7 +49,7 @@
 import { halfWidths, BAND_TOLERANCE } from "./bands";
 import { decide, Decision } from "./check";
 import { RebalError, fmt } from "./errors";
-import { CASH_TOL, LotPlanner, OPTIMALITY_TOL } from "./lotPlan";
+import { CASH_TOL, F_ABS_TOL, LotPlanner, OPTIMALITY_TOL } from "./lotPlan";
 import { Policy } from "./policy";
 
 export interface Book {
@@ -276,14 +276,15 @@ export function planTrades(book: Book, policy: Policy, options: PlanOptions = {}
   const result = planner.solve(start, Number.isFinite(lambdaRelaxed) ? lambdaRelaxed : 0);
   for (let j = 0; j < m; j++) trades[idx[j]] = planner.best[j] * units[j];
 
-  // 3. Fractional trades to 1e-8 shares; then the cash floor exactly, in currency.
+  // 3. Fractional dust (a trade worth at most FRACTIONAL_DUST of V, left by the continuous solve) is
+  // no trade when dropping it keeps the cash floor; then the cash floor exactly, in currency.
   for (let i = 0; i < n; i++) {
-    if (lots[i] !== 0 || trades[i] === 0) continue;
-    let v = Math.round(trades[i] * 1e8) / 1e8;
-    if (Math.abs(v) * p[i] < policy.minTrade) v = (Math.sign(v) * Math.ceil(Math.abs(trades[i]) * 1e8)) / 1e8; // stay above min_trade
-    trades[i] = Math.min(Math.max(v, loQ[i]), hiQ[i]);
+    if (lots[i] !== 0 || trades[i] === 0 || Math.abs(trades[i]) * p[i] > FRACTIONAL_DUST * V) continue;
+    const v = trades[i];
+    trades[i] = 0;
+    if (cashAfterTrades(trades, p, book.cash, bps, fixed) < floor * V - CASH_TOL * V) trades[i] = v;
   }
-  enforceReserve(trades, p, lots, loQ, book.cash, Math.min(floor, reserve) * V, bps, fixed, policy.minTrade);
+  enforceReserve(trades, p, lots, loQ, book.cash, Math.min(floor, reserve) * V, CASH_TOL * V, bps, fixed, policy.minTrade);
   // 4. No trade at all if that is feasible and as close to OPTIMALITY_TOL (exact objective and cash):
   // so a book on its destination, or the result of a plan, gets no trades.
   const f0 = objectiveOf(new Float64Array(n), q, p, d, dc, V, book.cash, bps, fixed);
@@ -291,8 +292,8 @@ export function planTrades(book: Book, policy: Policy, options: PlanOptions = {}
   const feasible0 = c0 >= floor - CASH_TOL;
   if (feasible0 && f0 <= f1 + Math.max(OPTIMALITY_TOL * f0, 1e-18)) { trades.fill(0); f1 = f0; }
   const bound = Math.min(result.bound, f1);
-  const gap = f1 > 0 ? (f1 - bound) / f1 : 0;
-  const optimality: Optimality = { objective: f1, lowerBound: bound, optimalityGap: gap <= OPTIMALITY_TOL ? 0 : gap, nodes: result.nodes };
+  const proven = f1 - bound <= Math.max(OPTIMALITY_TOL * f1, F_ABS_TOL);
+  const optimality: Optimality = { objective: f1, lowerBound: bound, optimalityGap: proven ? 0 : (f1 - bound) / f1, nodes: result.nodes };
 
   const dust = 1e-10 * V; // a trade worth less than this is no trade (reasons)
   for (let i = 0; i < n; i++) {
@@ -325,23 +326,24 @@ function cashAfterTrades(trades: Float64Array, p: Float64Array, cash: number, bp
 }
 
 /**
- * Makes sure the cash after trades and costs is at least `floor` in currency, whatever rounding did:
- * trims the largest buys (fractional ones by the exact shortfall, lot ones a lot at a time).
+ * Makes sure the cash after trades and costs is at least `floor` in currency, up to `slack` (the
+ * rounding the solver's weights carry, CASH_TOL of V), whatever rounding did: trims fractional buys
+ * by the exact shortfall first, then the largest whole-lot buys a lot at a time.
  */
-function enforceReserve(trades: Float64Array, p: Float64Array, lots: Float64Array, loQ: Float64Array, cash: number, floor: number, bps: number, fixed: number, minTrade: number): void {
+function enforceReserve(trades: Float64Array, p: Float64Array, lots: Float64Array, loQ: Float64Array, cash: number, floor: number, slack: number, bps: number, fixed: number, minTrade: number): void {
   for (let guard = 0; guard < 4 * trades.length + 10; guard++) {
     const deficit = floor - cashAfterTrades(trades, p, cash, bps, fixed);
-    if (deficit <= 0) return;
+    if (deficit <= slack) return;
     let best = -1;
-    for (let i = 0; i < trades.length; i++) if (trades[i] > 0 && (best < 0 || trades[i] * p[i] > trades[best] * p[best])) best = i;
+    for (let i = 0; i < trades.length; i++) {
+      if (!(trades[i] > 0)) continue;
+      if (best < 0 || (lots[i] === 0 && lots[best] !== 0) || ((lots[i] === 0) === (lots[best] === 0) && trades[i] * p[i] > trades[best] * p[best])) best = i;
+    }
     if (best < 0) return; // no buy left to trim: the reserve cannot be restored by trimming
     const L = lots[best];
     if (L > 0) trades[best] -= Math.max(1, Math.ceil(deficit / (L * p[best] * (1 + bps)) - 1e-12)) * L;
-    else {
-      const cut = (deficit / (p[best] * (1 + bps))) * (1 + 1e-9) + 1e-8;
-      trades[best] = Math.max(0, Math.floor((trades[best] - cut) * 1e8) / 1e8);
-    }
-    if (trades[best] < 0 || trades[best] * p[best] < minTrade) trades[best] = 0; // never a sale, never under min_trade
+    else trades[best] = Math.max(0, trades[best] - (deficit / (p[best] * (1 + bps))) * (1 + 1e-12));
+    if (trades[best] < 0 || (trades[best] > 0 && trades[best] * p[best] < minTrade)) trades[best] = 0; // never a sale, never under min_trade
     if (trades[best] < loQ[best]) trades[best] = Math.max(loQ[best], 0);
   }
 }
@@ -358,6 +360,8 @@ function cashFloor(planner: LotPlanner, c0: number, reserve: number): number {
 
 /** An asset's fractional plan sells it when its weight falls by more than this. */
 const DIRECTION_TOL = 1e-15;
+/** A fractional trade worth at most this share of V is dust (rounding of the continuous solve). */
+const FRACTIONAL_DUST = 1e-14;
 /** The smallest fractional trade when a min_trade or a fixed cost makes small trades a gap (shares). */
 const FRACTIONAL_MIN_SHARES = 1e-8;
 
@@ -391,7 +395,8 @@ function finishPlan(book: Book, policy: Policy, V: number, w: Float64Array, d: F
     costs[i] = Math.abs(v) * bps + policy.costFixed;
     totalCost += costs[i];
   }
-  const cashAfter = book.cash - buys + sells - totalCost;
+  let cashAfter = book.cash - buys + sells - totalCost;
+  if (cashAfter < 0 && cashAfter >= -CASH_TOL * V && book.cash >= 0) cashAfter = 0; // rounding of the solver's weights, not a debt
   const totalAfter = V - totalCost;
   const weightsAfter = new Float64Array(n);
   for (let i = 0; i < n; i++) weightsAfter[i] = ((q[i] + trades[i]) * p[i]) / totalAfter;
