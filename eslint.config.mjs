@@ -1,12 +1,26 @@
-// ESLint flat config: typescript-eslint's recommended rules (`npm run lint` = tsc + eslint src test).
+// ESLint flat config: typescript-eslint's recommended rules plus the typed promise rules
+// (no-floating-promises, no-misused-promises, await-thenable: a promise is awaited, returned or
+// explicitly `void`ed, never handed to a callback that ignores it). `npm run lint` = tsc + eslint
+// src test; .ci/run runs it before the tests.
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "build-tsc/", "coverage/", "node_modules/", ".cache/"] },
+  { ignores: ["dist/", "build-tsc/", "build/", "coverage/", "node_modules/", ".cache/", "test-results/"] },
   ...tseslint.configs.recommended,
   {
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+    },
+  },
+  {
+    files: ["**/*.ts", "**/*.tsx"],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: dirname(fileURLToPath(import.meta.url)) } },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": "error",
+      "@typescript-eslint/await-thenable": "error",
     },
   },
   {

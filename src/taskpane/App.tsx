@@ -129,13 +129,13 @@ function Editor(props: { editing: Editing; onChange: (e: Editing) => void; onSav
           <Field label="Holdings (address, table or name)" className={styles.wide} hint="header row: asset, quantity, price, target">
             <div className={styles.row}>
               <Input style={{ flexGrow: 1 }} value={editing.holdings} onChange={(_, d) => onChange({ ...editing, holdings: d.value })} aria-label="Holdings" />
-              <Button onClick={() => useSelection("holdings")}>Use current selection</Button>
+              <Button onClick={() => void useSelection("holdings")}>Use current selection</Button>
             </div>
           </Field>
           <Field label="Cash cell (optional)" className={styles.wide}>
             <div className={styles.row}>
               <Input style={{ flexGrow: 1 }} value={editing.cash} onChange={(_, d) => onChange({ ...editing, cash: d.value })} aria-label="Cash cell" />
-              <Button onClick={() => useSelection("cash")}>Use current selection</Button>
+              <Button onClick={() => void useSelection("cash")}>Use current selection</Button>
             </div>
           </Field>
         </div>
@@ -257,7 +257,7 @@ export function App() {
         ) : null}
         {busy ? <Spinner size="tiny" label="Working…" /> : null}
         {view !== "policies" ? null : editing ? (
-          <Editor editing={editing} onChange={setEditing} onSave={save} onCancel={() => setEditing(null)} busy={busy} />
+          <Editor editing={editing} onChange={setEditing} onSave={() => void save()} onCancel={() => setEditing(null)} busy={busy} />
         ) : (
           <section aria-label="Policies">
             <div className={styles.row}>
@@ -265,7 +265,7 @@ export function App() {
               <Button appearance="primary" disabled={list === null} onClick={() => setEditing({ original: null, values: formFromPolicy({ ...DEFAULT_POLICY, trigger: "threshold", bandAbs: 0.05 }), holdings: "", cash: "" })}>
                 New policy
               </Button>
-              <Button disabled={list === null || busy} onClick={() => act(() => load())}>Refresh</Button>
+              <Button disabled={list === null || busy} onClick={() => void act(() => load())}>Refresh</Button>
             </div>
             {list?.sheetError ? <MessageBar intent="warning"><MessageBarBody>{list.sheetError}</MessageBarBody></MessageBar> : null}
             {list?.logWarnings.length ? (
@@ -284,23 +284,23 @@ export function App() {
                     </Caption1>
                     <StatusLine p={p} s={statuses[p.name]} />
                     <div className={styles.row}>
-                      <Button appearance="primary" disabled={!p.policy || busy} onClick={() => act(async () => {
+                      <Button appearance="primary" disabled={!p.policy || busy} onClick={() => void act(async () => {
                         const r = await writeTradeSheet(p.name);
                         setMessage({ intent: "success", text: `Wrote "${r.sheetName}": ${r.trades} trade(s); ${r.decision}.${r.lastRebalance === null ? " No rebalance date recorded (no trade, and no calendar review was due)." : ""}` });
                         await load(); // the rebalance log now has today's date
                       })}>Generate trade sheet</Button>
-                      <Button disabled={!p.policy || !p.holdings || busy} onClick={() => act(async () => {
+                      <Button disabled={!p.policy || !p.holdings || busy} onClick={() => void act(async () => {
                         const r = await insertLiveFormulas(p.name);
                         setMessage({ intent: "success", text: `Inserted live Weight, Drift and Trade formulas at ${r.address}.` });
                       })}>Insert live formulas</Button>
                       <Button disabled={!p.policy || busy} onClick={() => p.policy && setEditing({ original: p.name, values: formFromPolicy(p.policy), holdings: p.holdings ?? "", cash: p.cash ?? "" })}>Edit</Button>
-                      <Button disabled={!p.policy || busy} onClick={() => act(async () => {
+                      <Button disabled={!p.policy || busy} onClick={() => void act(async () => {
                         const r = await duplicatePolicy(p.name);
                         setMessage({ intent: "success", text: `Duplicated as "${r.name}".` });
                         await load(r.list);
                       })}>Duplicate</Button>
                       {confirmDelete === p.name ? (
-                        <Button disabled={busy} onClick={() => act(async () => {
+                        <Button disabled={busy} onClick={() => void act(async () => {
                           setConfirmDelete(null);
                           await load(await deletePolicy(p.name));
                         })}>Confirm delete</Button>

@@ -194,7 +194,7 @@ export function Compare(props: { visible: boolean }) {
       <Field label="Price range (address, table or name)" hint="header row: date, then one ticker per column; dates oldest first">
         <div className={styles.row}>
           <Input style={{ flexGrow: 1 }} value={priceRef} onChange={(_, d) => setPriceRef(d.value)} aria-label="Price range" disabled={busy} />
-          <Button onClick={useSelection} disabled={busy}>Use current selection</Button>
+          <Button onClick={() => void useSelection()} disabled={busy}>Use current selection</Button>
         </div>
       </Field>
       <fieldset className={styles.fieldset} aria-label="Policies to compare">

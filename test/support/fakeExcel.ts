@@ -188,7 +188,7 @@ export function createFakeExcel(initial: Partial<FakeState>) {
   const sheetId = (s: FakeSheet) => `{sheet:${s.name.toLowerCase()}}`;
   function emit(event: "changed" | "added" | "deleted", args: Record<string, unknown>) {
     const targets = handlers.filter((h) => h.event === event);
-    if (targets.length) void Promise.resolve().then(() => targets.forEach((h) => h.fn(args)));
+    if (targets.length) void Promise.resolve().then(() => targets.forEach((h) => { void h.fn(args); }));
   }
   const emitChanged = (sheet: FakeSheet, rect: Rect, source: "Local" | "Remote") =>
     emit("changed", { type: "WorksheetChanged", changeType: "RangeEdited", source, worksheetId: sheetId(sheet), address: rectA1(rect) });
