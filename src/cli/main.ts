@@ -66,7 +66,9 @@ CSV output prefixes text starting with = + - @, tab or CR with ' (no formulas ru
 
 Output (trades): --format json prints an array of objects: account (batches), asset, side, quantity
 (held), price, target, trade (signed quantity: + buy, - sell), value (trade x price), quantity_after,
-weight_before, weight_after, destination, cost, reason. --format xlsx --out f.xlsx writes a trade
+weight_before, weight_after, destination, cost, optimality_gap
+(the account plan's (objective - lower bound) / objective; 0 = proven optimal), reason (CSV: the same
+columns). --format xlsx --out f.xlsx writes a trade
 sheet with totals and a stamp (policy, time, version, SHA-256 of the inputs).
 
 Exit codes:

@@ -1,7 +1,8 @@
 /**
  * Files out: the trade table as text (aligned table), CSV (papaparse), JSON (an array of row
  * objects) or a formatted trade-sheet .xlsx (exceljs): per asset side, quantity, price, value,
- * weight before / target / after, cost, reason; totals (buys, sells, net cash, costs, turnover);
+ * weight before / target / after, cost, reason; totals (buys, sells, net cash, costs, turnover,
+ * the optimality gap: the largest over the accounts, 0 = every plan proven optimal);
  * number formats; and a stamp (policy, time, version, SHA-256 of the inputs) so a colleague can
  * verify it. Turnover of a batch is sum(min(buys, sells)) / sum(total value) over its accounts.
  *
@@ -40,16 +41,17 @@ export function inputsHash(files: { file: string; bytes: Buffer }[], cash: numbe
   return h.digest("hex");
 }
 
-export interface Totals { buys: number; sells: number; netCash: number; costs: number; turnover: number; cashAfter: number; accounts: number; errors: number }
+export interface Totals { buys: number; sells: number; netCash: number; costs: number; turnover: number; cashAfter: number; accounts: number; errors: number; optimalityGap: number }
 
 export function totalsOf(summaries: AccountSummary[]): Totals {
-  let buys = 0, sells = 0, costs = 0, turnNum = 0, value = 0, cashAfter = 0, errors = 0;
+  let buys = 0, sells = 0, costs = 0, turnNum = 0, value = 0, cashAfter = 0, errors = 0, gap = 0;
   for (const s of summaries) {
     if (s.error) { errors++; continue; }
     buys += s.buys; sells += s.sells; costs += s.costs; cashAfter += s.cashAfter;
     turnNum += Math.min(s.buys, s.sells); value += s.totalValue;
+    gap = Math.max(gap, s.optimalityGap);
   }
-  return { buys: tidy(buys), sells: tidy(sells), netCash: tidy(sells - buys - costs), costs: tidy(costs), turnover: value > 0 ? tidy(turnNum / value) : 0, cashAfter: tidy(cashAfter), accounts: summaries.length, errors };
+  return { buys: tidy(buys), sells: tidy(sells), netCash: tidy(sells - buys - costs), costs: tidy(costs), turnover: value > 0 ? tidy(turnNum / value) : 0, cashAfter: tidy(cashAfter), accounts: summaries.length, errors, optimalityGap: gap };
 }
 
 const COLUMNS: { key: keyof TradeRow; title: string }[] = [
@@ -82,7 +84,7 @@ export function formatTable(rows: TradeRow[], summaries: AccountSummary[], polic
   const t = totalsOf(summaries);
   out.push("", `policy: ${policyLabel}`);
   if (summaries.length === 1 && !summaries[0].error) out.push(`decision: ${summaries[0].due ? "rebalance" : "no rebalance"} (${summaries[0].decision})`);
-  out.push(`buys ${num(t.buys)}  sells ${num(t.sells)}  net cash ${num(t.netCash)}  costs ${num(t.costs)}  turnover ${pct(t.turnover)}  cash after ${num(t.cashAfter)}`);
+  out.push(`buys ${num(t.buys)}  sells ${num(t.sells)}  net cash ${num(t.netCash)}  costs ${num(t.costs)}  turnover ${pct(t.turnover)}  cash after ${num(t.cashAfter)}  optimality gap ${t.optimalityGap === 0 ? "0 (proven optimal)" : pct(t.optimalityGap)}`);
   if (summaries.length > 1) out.push(`accounts ${t.accounts}${t.errors ? ` (${t.errors} with errors)` : ""}`);
   return out.join("\n") + "\n";
 }
@@ -104,7 +106,7 @@ export function formatJson(rows: TradeRow[]): string {
 
 export interface Stamp { policyLabel: string; policy: Policy; time: string; version: string; sha256: string; inputs: string[] }
 
-const FMT = { qty: "#,##0.########", money: "#,##0.00", pct: "0.00%" };
+const FMT = { qty: "#,##0.########", money: "#,##0.00", pct: "0.00%", gap: "0.0000%" };
 
 /** Adds a formatted trade sheet to `wb` (a new sheet; the name gets a suffix if taken). */
 export function addTradeSheet(wb: ExcelJS.Workbook, rows: TradeRow[], summaries: AccountSummary[], stamp: Stamp, name = "Trades"): ExcelJS.Worksheet {
@@ -150,6 +152,7 @@ export function addTradeSheet(wb: ExcelJS.Workbook, rows: TradeRow[], summaries:
   const totals: [string, number, string][] = [
     ["Buys", t.buys, FMT.money], ["Sells", t.sells, FMT.money], ["Net cash (sells - buys - costs)", t.netCash, FMT.money],
     ["Estimated costs", t.costs, FMT.money], ["Turnover", t.turnover, FMT.pct], ["Cash after", t.cashAfter, FMT.money],
+    [withAccount ? "Optimality gap (largest; 0 = proven optimal)" : "Optimality gap (0 = proven optimal)", t.optimalityGap, FMT.gap],
   ];
   if (withAccount) totals.push(["Accounts", t.accounts, "0"], ["Accounts with errors", t.errors, "0"]);
   ws.getCell(r - 1, 1).value = "Totals";

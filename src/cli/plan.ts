@@ -2,7 +2,8 @@
  * Trades per account, in bulk: accounts packed into flat typed arrays (cheap to hand to a
  * worker thread), planned with core planTrades, results packed back. The sequential path and the
  * worker path run this same code on the same packed data, so their results are identical.
- * Rows of the trade table (JSON/CSV/table/xlsx outputs) are built here too: computed numbers are
+ * Rows of the trade table (JSON/CSV/table/xlsx outputs) are built here too (each row carries its
+ * account plan's optimality_gap, 0 = proven optimal): computed numbers are
  * rounded to OUTPUT_DIGITS significant digits (float noise off), and a plan with a non-finite number
  * is never passed on (assertFinite: a bug, reported as an internal error, not written as NaN).
  */
@@ -25,14 +26,14 @@ export interface Packed {
 export interface PackedResult {
   trades: Float64Array; wBefore: Float64Array; wAfter: Float64Array; dest: Float64Array; costs: Float64Array;
   reasons: string[];
-  /** per account: cashBefore, cashAfter, totalBefore, totalCost, buys, sells, turnover */
+  /** per account: cashBefore, cashAfter, totalBefore, totalCost, buys, sells, turnover, optimalityGap */
   summary: Float64Array;
   due: Uint8Array;
   decision: string[];
   errors: (string | null)[];
 }
 
-export const SUMMARY_FIELDS = 7;
+export const SUMMARY_FIELDS = 8;
 
 export function pack(accounts: readonly Account[]): Packed {
   const n = accounts.length;
@@ -87,11 +88,11 @@ export function planPacked(P: Packed, policy: Policy, calendarDue: boolean | nul
     try {
       const plan = planTrades(book, policy, { calendarDue, label: (i) => `${source} row ${P.rows[o + i]}` });
       assertFinite(source, [plan.trades, plan.weightsBefore, plan.weightsAfter, plan.destination, plan.costs],
-        [plan.cashBefore, plan.cashAfter, plan.totalBefore, plan.totalCost, plan.buys, plan.sells, plan.turnover]);
+        [plan.cashBefore, plan.cashAfter, plan.totalBefore, plan.totalCost, plan.buys, plan.sells, plan.turnover, plan.optimalityGap]);
       R.trades.set(plan.trades, o); R.wBefore.set(plan.weightsBefore, o); R.wAfter.set(plan.weightsAfter, o);
       R.dest.set(plan.destination, o); R.costs.set(plan.costs, o);
       for (let i = 0; i < e - o; i++) R.reasons[o + i] = describeReason(plan, i, policy);
-      R.summary.set([plan.cashBefore, plan.cashAfter, plan.totalBefore, plan.totalCost, plan.buys, plan.sells, plan.turnover], a * SUMMARY_FIELDS);
+      R.summary.set([plan.cashBefore, plan.cashAfter, plan.totalBefore, plan.totalCost, plan.buys, plan.sells, plan.turnover, plan.optimalityGap], a * SUMMARY_FIELDS);
       R.due[a] = plan.decision.due ? 1 : 0;
       R.decision[a] = plan.decision.reason;
     } catch (err) {
@@ -117,6 +118,8 @@ export interface TradeRow {
   weight_after: number;
   destination: number;
   cost: number;
+  /** the account plan's optimality gap (core TradePlan.optimalityGap: 0 = proven optimal) */
+  optimality_gap: number;
   reason: string;
 }
 
@@ -127,6 +130,8 @@ export interface AccountSummary {
   due: boolean;
   decision: string;
   cashBefore: number; cashAfter: number; totalValue: number; costs: number; buys: number; sells: number; turnover: number;
+  /** (objective - lower bound) / objective of the plan; 0 = proven optimal */
+  optimalityGap: number;
 }
 
 /** Significant digits of computed numbers in outputs: float64 round-trips 15 digits exactly. */
@@ -147,8 +152,9 @@ export function tradeRows(accounts: readonly Account[], R: PackedResult, withAcc
   let o = 0;
   accounts.forEach((acc, a) => {
     const s = R.summary.subarray(a * SUMMARY_FIELDS, (a + 1) * SUMMARY_FIELDS);
-    summaries.push({ account: acc.account, source: acc.source, error: R.errors[a], due: R.due[a] === 1, decision: R.decision[a], cashBefore: tidy(s[0]), cashAfter: tidy(s[1]), totalValue: tidy(s[2]), costs: tidy(s[3]), buys: tidy(s[4]), sells: tidy(s[5]), turnover: tidy(s[6]) });
+    summaries.push({ account: acc.account, source: acc.source, error: R.errors[a], due: R.due[a] === 1, decision: R.decision[a], cashBefore: tidy(s[0]), cashAfter: tidy(s[1]), totalValue: tidy(s[2]), costs: tidy(s[3]), buys: tidy(s[4]), sells: tidy(s[5]), turnover: tidy(s[6]), optimalityGap: tidy(s[7]) });
     const { quantities: q, prices: p, targets: t } = acc.book;
+    const gap = tidy(s[7]);
     for (let i = 0; i < acc.assets.length; i++, o++) {
       if (R.errors[a] !== null) continue;
       const d = clean(R.trades[o]);
@@ -158,12 +164,12 @@ export function tradeRows(accounts: readonly Account[], R: PackedResult, withAcc
         ? {
           account: acc.account, asset: acc.assets[i], side, quantity: q[i], price: p[i], target: t[i], trade: d,
           value: clean(d * p[i]), quantity_after: clean(q[i] + d), weight_before: clean(R.wBefore[o]), weight_after: clean(R.wAfter[o]), destination: clean(R.dest[o]),
-          cost: clean(R.costs[o]), reason: R.reasons[o],
+          cost: clean(R.costs[o]), optimality_gap: gap, reason: R.reasons[o],
         }
         : {
           asset: acc.assets[i], side, quantity: q[i], price: p[i], target: t[i], trade: d,
           value: clean(d * p[i]), quantity_after: clean(q[i] + d), weight_before: clean(R.wBefore[o]), weight_after: clean(R.wAfter[o]), destination: clean(R.dest[o]),
-          cost: clean(R.costs[o]), reason: R.reasons[o],
+          cost: clean(R.costs[o]), optimality_gap: gap, reason: R.reasons[o],
         });
     }
   });

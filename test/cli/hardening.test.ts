@@ -18,6 +18,8 @@ import { main } from "../../src/cli/main";
 import { bombSheet, unzip, zip } from "../support/zip";
 import { rng, randomWalk } from "../support/priceWalk";
 import { serialToISO } from "../../src/core/calendar";
+import { parsePolicy } from "../../src/core/policy";
+import { planTrades } from "../../src/core/trades";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const BIN = path.join(ROOT, "bin", "rebal.js");
@@ -96,7 +98,7 @@ describe("output safety (issue 11, build 1)", () => {
   test("the format follows the extension; --format that disagrees is a usage error; unknown extensions need --format", async () => {
     const csv = copyCase("good.csv");
     expect((await rebal("trades", csv, "--out", tmp("t.csv"))).code).toBe(0);
-    expect(readFileSync(tmp("t.csv"), "utf8").split("\n")[0]).toBe("asset,side,quantity,price,target,trade,value,quantity_after,weight_before,weight_after,destination,cost,reason");
+    expect(readFileSync(tmp("t.csv"), "utf8").split("\n")[0]).toBe("asset,side,quantity,price,target,trade,value,quantity_after,weight_before,weight_after,destination,cost,optimality_gap,reason");
     expect((await rebal("trades", csv, "--out", tmp("t.json"))).code).toBe(0);
     expect(JSON.parse(readFileSync(tmp("t.json"), "utf8"))[0].asset).toBe("VTI");
     expect((await rebal("trades", csv, "--out", tmp("t.xlsx"))).code).toBe(0);
@@ -129,6 +131,28 @@ describe("output safety (issue 11, build 1)", () => {
     const r = await rebal("trades", csv, "--out", out);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/does not exist/);
+  });
+});
+
+describe("the planner's optimality gap in every trade output", () => {
+  test("JSON and CSV rows carry optimality_gap (planTrades' optimalityGap); the xlsx totals name it", async () => {
+    const csv = write("gap.csv", "asset,quantity,price,target\nAAA,13,97.3,0.3\nBBB,7,251.9,0.3\nCCC,40,12.35,0.4\n");
+    const policy = "lot=1; min_trade=50; cost_bps=10";
+    const j = await rebal("trades", csv, "--cash", "777", "--policy", policy, "--format", "json");
+    expect(j.code).toBe(0);
+    const plan = planTrades({ quantities: Float64Array.from([13, 7, 40]), prices: Float64Array.from([97.3, 251.9, 12.35]), targets: Float64Array.from([0.3, 0.3, 0.4]), cash: 777 }, parsePolicy(policy).policy);
+    const rows = JSON.parse(j.stdout) as { optimality_gap: number }[];
+    expect(rows.map((r) => r.optimality_gap)).toEqual([0, 1, 2].map(() => Number(plan.optimalityGap.toPrecision(15))));
+    const c = await rebal("trades", csv, "--cash", "777", "--policy", policy, "--format", "csv");
+    const parsed = Papa.parse<Record<string, string>>(c.stdout.trim(), { header: true }).data;
+    expect(parsed.map((r) => Number(r.optimality_gap))).toEqual(rows.map((r) => r.optimality_gap));
+    const out = tmp("gap.xlsx");
+    expect((await rebal("trades", csv, "--cash", "777", "--policy", policy, "--out", out)).code).toBe(0);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(out);
+    let found: unknown = undefined;
+    wb.worksheets[0].eachRow((row) => { if (String(row.getCell(1).value).startsWith("Optimality gap")) found = row.getCell(2).value; });
+    expect(found).toBe(rows[0].optimality_gap);
   });
 });
 
