@@ -57,6 +57,10 @@ const LAMBDA_LIMIT = 1e12;
 const POLISH_ROUNDS = 200;
 const POLISH_PAIRS_ALL = 200;
 const POLISH_PAIRS_TOP = 48;
+/** The breakpoint walk of the dual solve takes brackets with up to this many differing assets. */
+const WALK_MAX = 4096;
+/** |s| below this (weight of V) is a root of the dual's supergradient: the rounding of n sums. */
+const S_TOL = 1e-15;
 /** Dual iterations per node before settling for the best bound seen. */
 const DUAL_MAX_ITER = 200;
 
@@ -96,6 +100,9 @@ export class LotPlanner {
   private ka = new Float64Array(0);
   private kb = new Float64Array(0);
   private cur = new Float64Array(0);
+  // breakpoints of the walk in solveDual (lambda, cash jump)
+  private readonly bpL = new Float64Array(WALK_MAX);
+  private readonly bpG = new Float64Array(WALK_MAX);
   // branch and bound stack and undo trail
   private stAsset = new Int32Array(0);
   private stLo = new Float64Array(0);
@@ -329,6 +336,8 @@ export class LotPlanner {
   private selA: Float64Array = this.kP;
   private selB: Float64Array = this.kM;
   private exact = false;
+  /** The average slope -ds/dlambda the caller expects (the relaxation's); 0 = none. */
+  slopeHint = 0;
 
   /**
    * Maximises L over lambda from a warm start. Returns false when the node is infeasible (an empty
@@ -336,44 +345,48 @@ export class LotPlanner {
    */
   private solveDual(warm: number): boolean {
     const n = this.n;
-    let lam = warm;
     this.bestL = -Infinity;
     if (!this.prepareNode()) return false;
-    this.evalDual(lam);
-    if (this.infeasibleNode) return false;
-    this.bestL = this.lval;
-    if (this.sPlus >= 0 && this.sMinus <= 0) return this.finishExact(lam);
-    let la: number, lb: number;
-    let sa: number, sb: number; // s-(la) > 0, s+(lb) < 0
     const edge = 2 * (this.r - this.dc); // below this lambda the cash sits on its floor (slope 0)
-    if (this.sMinus > 0) {
-      // going up: while the cash is off its floor, s falls at least 1/2 per unit of lambda, so
-      // lambda + 2 s-(lambda) (past the floor edge) is a right end
-      la = lam; sa = this.sMinus; this.ka.set(this.kM.subarray(0, n));
-      for (let it = 0; ; it++) {
-        lam = (la > edge ? la : edge) + 2 * sa * (1 + 1e-12) + 1e-300;
-        this.evalDual(lam);
-        if (this.lval > this.bestL) this.bestL = this.lval;
-        if (this.sPlus >= 0 && this.sMinus <= 0) return this.finishExact(lam);
-        if (this.sPlus < 0) { lb = lam; sb = this.sPlus; this.kb.set(this.kP.subarray(0, n)); break; }
-        la = lam; sa = this.sMinus; this.ka.set(this.kM.subarray(0, n));
-        if (it > DUAL_MAX_ITER || lam > LAMBDA_LIMIT) return false; // cannot happen: c*(lambda) grows without bound
+    // the bracket: s-(la) > 0 (sa), s+(lb) < 0 (sb), the slopes -ds/dlambda there, the selections
+    let la = -Infinity, lb = Infinity, sa = 0, sb = 0, slA = 0, slB = 0;
+    let lam = warm;
+    let down = 0;
+    let prevLam = NaN, prevS = NaN;
+    for (let it = 0; ; it++) {
+      this.evalDual(lam);
+      if (this.infeasibleNode) return false;
+      if (this.lval > this.bestL) this.bestL = this.lval;
+      if (this.sPlus >= -S_TOL && this.sMinus <= S_TOL) return this.finishExact(lam);
+      if (this.sMinus > 0) { if (lam > la) { la = lam; sa = this.sMinus; slA = this.dSlope; this.ka.set(this.kM.subarray(0, n)); } }
+      else if (lam < lb) { lb = lam; sb = this.sPlus; slB = this.dSlope; this.kb.set(this.kP.subarray(0, n)); }
+      if (la > -Infinity && lb < Infinity) break;
+      if (it > 4 * DUAL_MAX_ITER || !(Math.abs(lam) < LAMBDA_LIMIT)) return false; // L unbounded below the floor: no plan keeps it
+      const sNow = this.sMinus > 0 ? this.sMinus : this.sPlus;
+      const hint = this.slopeHint > 0 ? this.slopeHint : this.dSlope;
+      if (it === 0 && hint > 0) {
+        // a Newton step with the caller's estimate of the average slope (the relaxation's), or the
+        // local one: usually lands next to the root
+        prevLam = lam; prevS = sNow;
+        lam += (sNow / hint) * (1 + 1e-9);
+        continue;
       }
-    } else {
-      // going down: the same bound while the cash is off its floor, then geometric steps
-      lb = lam; sb = this.sPlus; this.kb.set(this.kP.subarray(0, n));
-      let step = 2 * -sb * (1 + 1e-12) + 1e-300;
-      for (let it = 0; ; it++) {
-        lam = lb - step;
-        if (lam < edge && lb > edge) lam = Math.max(lam, edge - step); // past the edge the cash stops helping
-        this.evalDual(lam);
-        if (this.lval > this.bestL) this.bestL = this.lval;
-        if (this.sPlus >= 0 && this.sMinus <= 0) return this.finishExact(lam);
-        if (this.sMinus > 0) { la = lam; sa = this.sMinus; this.ka.set(this.kM.subarray(0, n)); break; }
-        const prev = lb - lam;
-        lb = lam; sb = this.sPlus; this.kb.set(this.kP.subarray(0, n));
-        step = lam > edge ? 2 * -sb * (1 + 1e-12) + 1e-300 : Math.max(2 * prev, 1e-9 * Math.max(1, Math.abs(lam)));
-        if (it > 4 * DUAL_MAX_ITER || lam < -LAMBDA_LIMIT) return false; // L unbounded: no plan keeps the cash floor
+      if (it < 4 && prevS !== sNow && lam !== prevLam) {
+        // still on one side: a secant step on the last two points, a little past the root
+        const slope = (prevS - sNow) / (lam - prevLam);
+        prevLam = lam; prevS = sNow;
+        if (slope > 0) { lam += (sNow / slope) * 1.25; continue; }
+      }
+      prevLam = lam; prevS = sNow;
+      if (lb === Infinity) {
+        // going up: while the cash is off its floor, s falls at least 1/2 per unit of lambda, so
+        // lambda + 2 s-(lambda) (past the floor edge) is a right end
+        lam = (la > edge ? la : edge) + 2 * sa * (1 + 1e-12) + 1e-300;
+      } else {
+        // going down: the same bound while the cash is off its floor, then geometric steps
+        const guaranteed = lb - 2 * -sb * (1 + 1e-12) - 1e-300;
+        if (guaranteed >= edge) lam = guaranteed;
+        else { down = Math.max(2 * down, -2 * sb, 1e-9 * Math.max(1, Math.abs(lb))); lam = Math.min(edge, lb) - down; }
       }
     }
     // narrow [la, lb]: the crossing of the differing asset nearest the secant estimate, or (nothing
@@ -382,30 +395,62 @@ export class LotPlanner {
       const est = la + (sa / (sa - sb)) * (lb - la);
       let m = NaN;
       let bestDist = Infinity;
+      let nb = 0;
+      let walkable = slA === 0.5 && slB === 0.5; // only the cash moves continuously inside
       for (let t = 0; t < this.nAct; t++) {
         const i = this.act[t];
-        if (this.ka[i] === this.kb[i] || !this.differ(i, this.ka[i], this.kb[i])) continue;
-        const c = this.crossing(i, this.ka[i], this.kb[i], la, lb);
+        const ka = this.ka[i], kb = this.kb[i];
+        if (ka === kb || !this.differ(i, ka, kb)) continue;
+        const c = this.crossing(i, ka, kb, la, lb);
         const dist = Math.abs(c - est);
         if (dist < bestDist) { bestDist = dist; m = c; }
+        if (walkable) {
+          // one breakpoint of a whole-lot asset between adjacent choices: walked below
+          if (!this.isInt[i] || nb >= WALK_MAX || !(kb === ka + 1 || (ka === 0 && kb === this.mp[i]) || (kb === 0 && ka === -this.mn[i]))) walkable = false;
+          else { this.bpL[nb] = c; this.bpG[nb] = this.g(i, kb) - this.g(i, ka); nb++; }
+        }
+      }
+      if (walkable && nb > 1) {
+        // every asset that still differs has one breakpoint in the bracket and s is otherwise only
+        // the cash's: walk the sorted breakpoints to the root and check it with one evaluation
+        for (let a = 1; a < nb; a++) {
+          const l = this.bpL[a], g = this.bpG[a];
+          let b = a - 1;
+          for (; b >= 0 && this.bpL[b] > l; b--) { this.bpL[b + 1] = this.bpL[b]; this.bpG[b + 1] = this.bpG[b]; }
+          this.bpL[b + 1] = l; this.bpG[b + 1] = g;
+        }
+        const cs = (x: number): number => Math.max(this.dc + 0.5 * x, this.r);
+        let avail = sa + cs(la); // c0 - G to the right of la
+        let prev = la;
+        let cand = NaN;
+        for (let a = 0; a <= nb && Number.isNaN(cand); a++) {
+          const next = a < nb ? this.bpL[a] : lb;
+          const root = 2 * (avail - this.dc); // c*(root) = avail, when the cash is off its floor
+          if (avail > this.r && root > prev && root < next) cand = root;
+          else if (a < nb) {
+            const sl = avail - cs(next);
+            avail -= this.bpG[a];
+            if (sl >= 0 && avail - cs(next) <= 0) cand = next;
+            prev = next;
+          }
+        }
+        if (cand > la && cand < lb) m = cand;
       }
       if (Number.isNaN(m)) {
-        // continuous: s is piecewise linear in (la, lb); Newton from la with its right-hand slope
-        this.evalDual(0.5 * (la + lb));
-        m = la > edge && this.dSlope > 0 ? la + sa / this.dSlope : est;
-        if (this.dSlope > 0) {
-          const mid = 0.5 * (la + lb);
-          const nm = mid + this.sPlus / this.dSlope;
-          if (nm > la && nm < lb) m = nm;
-        }
-        if (!(m > la && m < lb)) m = est;
+        // continuous: s is piecewise linear in (la, lb); a Newton step from the end nearer the root
+        const fromA = slA > 0 ? la + sa / slA : NaN;
+        const fromB = slB > 0 ? lb + sb / slB : NaN;
+        const okA = fromA > la && fromA < lb;
+        const okB = fromB > la && fromB < lb;
+        m = okA && okB ? (sa < -sb ? fromA : fromB) : okA ? fromA : okB ? fromB : est;
+        if (!(m > la && m < lb)) m = 0.5 * (la + lb);
       }
       if (!(m > la && m < lb)) break; // bracket at floating resolution
       this.evalDual(m);
       if (this.lval > this.bestL) this.bestL = this.lval;
-      if (this.sPlus >= 0 && this.sMinus <= 0) return this.finishExact(m);
-      if (this.sMinus > 0) { la = m; sa = this.sMinus; this.ka.set(this.kM.subarray(0, n)); }
-      else { lb = m; sb = this.sPlus; this.kb.set(this.kP.subarray(0, n)); }
+      if (this.sPlus >= -S_TOL && this.sMinus <= S_TOL) return this.finishExact(m);
+      if (this.sMinus > 0) { la = m; sa = this.sMinus; slA = this.dSlope; this.ka.set(this.kM.subarray(0, n)); }
+      else { lb = m; sb = this.sPlus; slB = this.dSlope; this.kb.set(this.kP.subarray(0, n)); }
       if (lb - la <= 1e-15 * Math.max(1, Math.abs(la))) break;
     }
     // settle on the bracket: ka (left end, right-hand choice) is cash-feasible
@@ -415,8 +460,12 @@ export class LotPlanner {
     return true;
   }
 
+  /** -ds/dlambda at the last dual solution (a slope hint for the next solve). */
+  slopeAtStar = 0;
+
   private finishExact(lam: number): boolean {
     this.lamStar = lam;
+    this.slopeAtStar = this.dSlope;
     if (this.lval > this.bestL) this.bestL = this.lval;
     this.selA = this.kP; this.selB = this.kM;
     this.exact = true;
@@ -501,11 +550,13 @@ export class LotPlanner {
       // pairs (restricted to the moves that change F least in large books)
       let top = m;
       if (m > POLISH_PAIRS_ALL) {
+        // the POLISH_PAIRS_TOP moves that change F least, by insertion into a sorted prefix
         top = POLISH_PAIRS_TOP;
-        for (let a = 0; a < top; a++) {
-          let bi = a;
-          for (let b = a + 1; b < m; b++) if (this.mvD[b] < this.mvD[bi]) bi = b;
-          if (bi !== a) this.swapMoves(a, bi);
+        for (let a = 1; a < top; a++) for (let b = a; b > 0 && this.mvD[b] < this.mvD[b - 1]; b--) this.swapMoves(b, b - 1);
+        for (let a = top; a < m; a++) {
+          if (!(this.mvD[a] < this.mvD[top - 1])) continue;
+          this.swapMoves(a, top - 1);
+          for (let b = top - 1; b > 0 && this.mvD[b] < this.mvD[b - 1]; b--) this.swapMoves(b, b - 1);
         }
         if (p1 >= 0) { p1 = -1; bestD = -tol; for (let a = 0; a < m; a++) if (this.mvD[a] < bestD && c - this.mvG[a] >= this.r - CASH_TOL) { bestD = this.mvD[a]; p1 = a; } }
       }
@@ -593,8 +644,9 @@ export class LotPlanner {
     this.rootLo.set(this.lo.subarray(0, n));
     this.rootHi.set(this.hi.subarray(0, n));
     this.primal();
-    this.polish();
     let rootBound = this.bestL;
+    if (this.prunes(rootBound)) return this.result(nodes, rootBound, true);
+    this.polish();
     if (this.prunes(rootBound)) return this.result(nodes, rootBound, true);
     // depth-first search
     let sp = 0;
