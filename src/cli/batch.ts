@@ -2,7 +2,8 @@
  * Batches: many accounts planned in parallel worker_threads (or in this thread). Accounts are cut
  * into chunks, packed (plan.ts) and handed to a pool of workers as they free up; the results are
  * stitched back in account order, so the output equals the sequential one exactly.
- * Workers load TypeScript through worker-boot.cjs (tsx), the same loader as bin/rebal.js.
+ * Workers run the same code as this thread: compiled worker.js next to this file in a package
+ * (build/cli), else the TypeScript through worker-boot.cjs (tsx), as bin/rebal.js chooses.
  * Progress (accounts done) goes to `onProgress`; the CLI draws a bar on a TTY stderr only.
  */
 import * as os from "node:os";
@@ -11,6 +12,9 @@ import { Worker } from "node:worker_threads";
 import { Policy } from "../core/policy";
 import type { Account } from "./inputs";
 import { Packed, PackedResult, pack, packBuffers, planPacked } from "./plan";
+
+/** The worker's entry: the compiled worker.js when this module is compiled JavaScript, else the tsx boot file. */
+const WORKER_ENTRY = path.join(__dirname, __filename.endsWith(".js") ? "worker.js" : "worker-boot.cjs");
 
 export const defaultJobs = (): number => Math.max(1, Math.min(8, (os.availableParallelism?.() ?? os.cpus().length)));
 
@@ -58,7 +62,7 @@ export async function planInWorkers(accounts: readonly Account[], policy: Policy
         w.postMessage({ id, pack: P, policy, calendarDue }, packBuffers(P));
       };
       for (let k = 0; k < nWorkers; k++) {
-        const w = new Worker(path.join(__dirname, "worker-boot.cjs"));
+        const w = new Worker(WORKER_ENTRY);
         workers.push(w);
         w.on("message", (msg: { id: number; result?: PackedResult; crash?: string }) => {
           if (msg.crash || !msg.result) { reject(new Error(`worker failed: ${msg.crash}`)); return; }

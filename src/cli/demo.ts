@@ -19,10 +19,11 @@ import { planSequential } from "./batch";
 import { tradeRows } from "./plan";
 import { addTradeSheet, formatTable, inputsHash, version } from "./output";
 import { writeOutput } from "./outFile";
+import { packageRoot } from "./packageRoot";
 import { isoToSerial } from "./prices";
 
 export const DEMO_POLICY_TEXT = "name=Demo; trigger=threshold; band_abs=0.05; band_rel=0.15; lot=1; min_trade=500; cost_bps=5";
-export const defaultDataFile = (): string => path.resolve(__dirname, "..", "..", "data", "factors_dataset.csv.gz");
+export const defaultDataFile = (): string => path.join(packageRoot(), "data", "factors_dataset.csv.gz");
 
 /** An array formula over `range` with cached results (exceljs writes the master cell's formula + ref, values elsewhere). */
 function arrayFormula(ws: ExcelJS.Worksheet, range: string, formula: string, results: number[]): void {

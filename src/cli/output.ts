@@ -19,12 +19,13 @@ import * as path from "node:path";
 import Papa from "papaparse";
 import ExcelJS from "exceljs";
 import { Policy, policyToText } from "../core/policy";
+import { packageRoot } from "./packageRoot";
 import { tidy } from "./plan";
 import type { AccountSummary, TradeRow } from "./plan";
 
 export function version(): string {
   try {
-    return JSON.parse(readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")).version as string;
+    return (JSON.parse(readFileSync(path.join(packageRoot(), "package.json"), "utf8")) as { version: string }).version;
   } catch {
     return "unknown";
   }
