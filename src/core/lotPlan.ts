@@ -120,6 +120,18 @@ export class LotPlanner {
   dc = 0;
   r = 0;
   private work = 0;
+  private sp = 0;
+  private unresolved = Infinity;
+
+  private pool: Float64Array[] = [];
+  /** A zero-filled scratch vector of n doubles for the caller (slot = which one), valid until the same slot is asked again. */
+  scratch(slot: number, n: number): Float64Array {
+    let a = this.pool[slot];
+    if (a === undefined || a.length < n) { a = new Float64Array(Math.max(n, 2 * (a === undefined ? 0 : a.length), 8)); this.pool[slot] = a; }
+    const v = a.subarray(0, n);
+    v.fill(0);
+    return v;
+  }
 
   /** Sizes the buffers for n assets; the caller then fills e0, delta, lo, hi, mp, mn, isInt. */
   reset(n: number, bps: number, fixedWeight: number, c0: number, dc: number, reserve: number): void {
@@ -649,61 +661,41 @@ export class LotPlanner {
     this.polish();
     if (this.prunes(rootBound)) return this.result(nodes, rootBound, true);
     // depth-first search
-    let sp = 0;
+    this.sp = 0;
     let tp = 0;
     let openMin = Infinity;
-    let unresolved = Infinity;
-    const pushChildren = (depth: number, bound: number): void => {
-      const j = this.branchAsset();
-      if (j < 0) { if (bound < unresolved) unresolved = bound; return; } // nothing left to branch on: a leaf the rounding kept open
-      const split = this.selA[j] < this.selB[j] ? this.selA[j] : this.selB[j];
-      const lo = this.lo[j];
-      const hi = this.hi[j];
-      let loHi: number, hiLo: number; // child 1: [lo, loHi]; child 2: [hiLo, hi]
-      if (this.isInt[j]) { loHi = split; hiLo = split + 1; }
-      else if (split < 0) { loHi = Math.min(hi, -this.mn[j]); hiLo = 0; } // sales | zero and buys
-      else { loHi = 0; hiLo = this.mp[j] > 0 ? this.mp[j] : Number.MIN_VALUE; } // sales and zero | buys
-      this.ensureStack(sp + 2);
-      // explore first the child holding the feasible selection's choice (pushed last)
-      const aFirst = this.selA[j] <= split;
-      for (let t = 0; t < 2; t++) {
-        const low = (t === 0) !== aFirst; // the pushed-first child is explored second
-        this.stAsset[sp] = j; this.stDepth[sp] = depth + 1; this.stBound[sp] = bound; this.stLambda[sp] = this.lamStar;
-        if (low) { this.stLo[sp] = lo; this.stHi[sp] = loHi; } else { this.stLo[sp] = hiLo; this.stHi[sp] = hi; }
-        sp++;
-      }
-    };
-    pushChildren(0, rootBound);
+    this.unresolved = Infinity;
+    this.pushChildren(0, rootBound);
     let stopped = false;
-    while (sp > 0) {
+    while (this.sp > 0) {
       if (this.work > WORK_BUDGET) { stopped = true; break; }
-      sp--;
-      const j = this.stAsset[sp];
-      const depth = this.stDepth[sp];
-      const pb = this.stBound[sp];
+      this.sp--;
+      const j = this.stAsset[this.sp];
+      const depth = this.stDepth[this.sp];
+      const pb = this.stBound[this.sp];
       // undo the trail down to this node's parent
       while (tp > 0 && this.trDepth[tp - 1] >= depth) { tp--; const a = this.trAsset[tp]; this.lo[a] = this.trLo[tp]; this.hi[a] = this.trHi[tp]; }
       if (this.prunes(pb)) continue;
       this.ensureTrail(tp + 1);
       this.trAsset[tp] = j; this.trLo[tp] = this.lo[j]; this.trHi[tp] = this.hi[j]; this.trDepth[tp] = depth; tp++;
-      this.lo[j] = this.stLo[sp]; this.hi[j] = this.stHi[sp];
+      this.lo[j] = this.stLo[this.sp]; this.hi[j] = this.stHi[this.sp];
       nodes++;
-      if (!this.solveDual(this.stLambda[sp])) continue;
+      if (!this.solveDual(this.stLambda[this.sp])) continue;
       const bound = Math.max(this.bestL, pb);
       const before = this.incF;
       this.primal();
       if (this.incF < before) this.polish();
       if (this.prunes(bound)) continue;
-      pushChildren(depth, bound);
+      this.pushChildren(depth, bound);
     }
     while (tp > 0) { tp--; const a = this.trAsset[tp]; this.lo[a] = this.trLo[tp]; this.hi[a] = this.trHi[tp]; }
     if (stopped) {
-      for (let s = 0; s < sp; s++) if (this.stBound[s] < openMin) openMin = this.stBound[s];
+      for (let s = 0; s < this.sp; s++) if (this.stBound[s] < openMin) openMin = this.stBound[s];
       // the node being split when the budget ran out is among the open ones (its children)
-      rootBound = Math.min(openMin, unresolved, this.incF);
+      rootBound = Math.min(openMin, this.unresolved, this.incF);
       return this.result(nodes, rootBound, false);
     }
-    if (!this.prunes(unresolved)) return this.result(nodes, unresolved, false);
+    if (!this.prunes(this.unresolved)) return this.result(nodes, this.unresolved, false);
     return this.result(nodes, this.incF, true);
   }
 
@@ -712,6 +704,28 @@ export class LotPlanner {
     const objective = feasible ? this.incF : this.objectiveOf(this.best);
     return { objective, bound: Math.min(bound, objective), nodes, proven, feasible, evals: this.work };
   }
+
+/** Pushes the two children of the node just solved (branching on its tied asset), or records an open leaf. */
+private pushChildren(depth: number, bound: number): void {
+    const j = this.branchAsset();
+    if (j < 0) { if (bound < this.unresolved) this.unresolved = bound; return; } // nothing left to branch on: a leaf the rounding kept open
+    const split = this.selA[j] < this.selB[j] ? this.selA[j] : this.selB[j];
+    const lo = this.lo[j];
+    const hi = this.hi[j];
+    let loHi: number, hiLo: number; // child 1: [lo, loHi]; child 2: [hiLo, hi]
+    if (this.isInt[j]) { loHi = split; hiLo = split + 1; }
+    else if (split < 0) { loHi = Math.min(hi, -this.mn[j]); hiLo = 0; } // sales | zero and buys
+    else { loHi = 0; hiLo = this.mp[j] > 0 ? this.mp[j] : Number.MIN_VALUE; } // sales and zero | buys
+    this.ensureStack(this.sp + 2);
+    // explore first the child holding the feasible selection's choice (pushed last)
+    const aFirst = this.selA[j] <= split;
+    for (let t = 0; t < 2; t++) {
+      const low = (t === 0) !== aFirst; // the pushed-first child is explored second
+      this.stAsset[this.sp] = j; this.stDepth[this.sp] = depth + 1; this.stBound[this.sp] = bound; this.stLambda[this.sp] = this.lamStar;
+      if (low) { this.stLo[this.sp] = lo; this.stHi[this.sp] = loHi; } else { this.stLo[this.sp] = hiLo; this.stHi[this.sp] = hi; }
+      this.sp++;
+    }
+}
 
   /** The asset to branch on: the first whose two selections differ discretely, or -1. */
   private branchAsset(): number {

@@ -180,12 +180,14 @@ export function planTrades(book: Book, policy: Policy, options: PlanOptions = {}
 
   // Destination, and the box of allowed trades in shares (lot multiples) and in weights.
   const k = policy.destination === "target" ? 0 : policy.destination === "edge" ? 1 : 0.5;
-  const lots = new Float64Array(n);
-  const loQ = new Float64Array(n);
-  const hiQ = new Float64Array(n);
-  const tradeable = new Uint8Array(n);
-  const rawLo = new Float64Array(n); // the box before lot rounding (the fractional plan's)
-  const rawHi = new Float64Array(n);
+  const planner = options.planner ?? new LotPlanner();
+  // scratch vectors from the planner (no allocation per plan when the caller reuses it)
+  const lots = planner.scratch(0, n);
+  const loQ = planner.scratch(1, n);
+  const hiQ = planner.scratch(2, n);
+  const tradeable = planner.scratch(3, n); // 1 = traded
+  const rawLo = planner.scratch(4, n); // the box before lot rounding (the fractional plan's)
+  const rawHi = planner.scratch(5, n);
   const belowReserve = book.cash < policy.cashReserve * V;
   for (let i = 0; i < n; i++) {
     const bookLot = book.lots ? book.lots[i] : NaN;
@@ -220,8 +222,7 @@ export function planTrades(book: Book, policy: Policy, options: PlanOptions = {}
   const dc = Math.max(1 - sumD, reserve);
   const bps = policy.costBps / 1e4;
   const fixed = policy.costFixed;
-  const planner = options.planner ?? new LotPlanner();
-  const idx = new Int32Array(n);
+  const idx = planner.scratch(6, n); // positions of the traded assets
   let m = 0;
   for (let i = 0; i < n; i++) if (tradeable[i]) idx[m++] = i;
   const c0 = book.cash / V;
@@ -241,7 +242,8 @@ export function planTrades(book: Book, policy: Policy, options: PlanOptions = {}
   const lambdaRelaxed = planner.solveConvex(0);
   const relaxedSlope = planner.slopeAtStar;
   const T1 = performance.now(); const relaxEvals = (planner as any).work;
-  const x = Float64Array.from(w);
+  const x = planner.scratch(7, n);
+  x.set(w);
   for (let j = 0; j < m; j++) x[idx[j]] = w[idx[j]] + (planner.best[j] * p[idx[j]]) / V;
 
   // Sales only where the exact fractional plan sells (to reach the destination, or to fund the
@@ -252,8 +254,8 @@ export function planTrades(book: Book, policy: Policy, options: PlanOptions = {}
 
   // 2. The whole-lot problem (lotPlan.ts), started from the relaxation rounded to lots.
   planner.reset(m, bps, fixed / V, c0, dc, reserve);
-  const start = new Float64Array(m);
-  const units = new Float64Array(m);
+  const start = planner.scratch(8, m);
+  const units = planner.scratch(9, m);
   for (let j = 0; j < m; j++) {
     const i = idx[j];
     const L = lots[i];
@@ -294,7 +296,7 @@ export function planTrades(book: Book, policy: Policy, options: PlanOptions = {}
   enforceReserve(trades, p, lots, loQ, book.cash, Math.min(floor, reserve) * V, CASH_TOL * V, bps, fixed, policy.minTrade);
   // 4. No trade at all if that is feasible and as close to OPTIMALITY_TOL (exact objective and cash):
   // so a book on its destination, or the result of a plan, gets no trades.
-  const f0 = objectiveOf(new Float64Array(n), q, p, d, dc, V, book.cash, bps, fixed);
+  const f0 = objectiveOf(planner.scratch(10, n), q, p, d, dc, V, book.cash, bps, fixed);
   let f1 = objectiveOf(trades, q, p, d, dc, V, book.cash, bps, fixed);
   const feasible0 = c0 >= floor - CASH_TOL;
   if (feasible0 && f0 <= f1 + Math.max(OPTIMALITY_TOL * f0, 1e-18)) { trades.fill(0); f1 = f0; }
