@@ -8,7 +8,7 @@
  * Node on the same inputs (to 1e-9), its two line charts, and that nothing else changed. Then a long
  * run in the Web Worker: progress is shown, the pane answers clicks and evaluations meanwhile, Cancel
  * stops it and nothing is written (the worker's final reply is withheld from the pane by a test-only
- * wrapper of Worker, so Cancel never races the end of the run). Screenshots go to docs/screenshots/compare-*.png.
+ * wrapper of Worker, so Cancel never races the end of the run). Screenshots go to compare-*.png in a temporary folder (docs/screenshots/ with REBAL_SCREENSHOTS=docs/screenshots).
  */
 import { existsSync, readFileSync } from "fs";
 import path from "path";
@@ -18,6 +18,7 @@ import { savePolicy } from "../../src/workbook/policies";
 import { ROOT } from "../support/dist";
 import { CellValue, FakeState, createFakeExcel } from "../support/fakeExcel";
 import { Harness } from "./harness";
+import { SCREENSHOTS } from "../support/screenshots";
 
 interface Fixture {
   tickers: string[];
@@ -26,7 +27,7 @@ interface Fixture {
   policies: { name: string; policy: string; assets: string[]; targets: number[] }[];
 }
 const FX = JSON.parse(readFileSync(path.join(ROOT, "test", "fixtures", "compare", "compare.json"), "utf8")) as Fixture;
-const SHOTS = path.join(ROOT, "docs", "screenshots");
+const SHOTS = SCREENSHOTS; // a temporary folder unless REBAL_SCREENSHOTS=docs/screenshots (test/support/screenshots.ts)
 const INITIAL_VALUE = 250000;
 const METRICS = ["total_return", "cagr", "volatility", "sharpe", "sortino", "max_drawdown", "calmar", "turnover", "rebalances", "costs", "final_value"];
 

@@ -9,7 +9,7 @@
  * body (tradesFn). Then: "Insert live formulas" refused next to occupied cells (nothing written),
  * then written once the cash cell moved, with trades equal to the trade sheet's; a co-author's edit
  * refreshing the status without a click; the Office theme followed on focus.
- * Screenshots of the main screens go to docs/screenshots/ (see docs/taskpane.md).
+ * Screenshots of the main screens go to a temporary folder (docs/screenshots/ with REBAL_SCREENSHOTS=docs/screenshots; see docs/taskpane.md).
  */
 import { readFileSync } from "fs";
 import path from "path";
@@ -19,6 +19,7 @@ import { tradeSheetFn, tradesFn } from "../../src/functions/rebalance";
 import { ROOT } from "../support/dist";
 import { FakeState, createFakeExcel } from "../support/fakeExcel";
 import { Harness } from "./harness";
+import { SCREENSHOTS } from "../support/screenshots";
 
 const HOLDINGS: (string | number)[][] = [
   ["Asset", "Quantity", "Price", "Target"],
@@ -28,7 +29,7 @@ const HOLDINGS: (string | number)[][] = [
 ];
 const CASH = 5000;
 const PKG_VERSION = (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version;
-const SHOTS = path.join(ROOT, "docs", "screenshots");
+const SHOTS = SCREENSHOTS; // a temporary folder unless REBAL_SCREENSHOTS=docs/screenshots (test/support/screenshots.ts)
 
 function initialWorkbook(): FakeState {
   const f = createFakeExcel({ active: "Portfolio", selection: "G3" });
