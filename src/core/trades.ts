@@ -422,6 +422,18 @@ function pct(x: number): string {
   return `${(x * 100).toFixed(2)}%`;
 }
 
+/**
+ * What the search proved, in words, for trade sheets, the CLI and REBAL.TRADESHEET: "optimal
+ * (proven)", or how far from proven the plan may be when the search budget stopped it first.
+ */
+export function describeOptimality(plan: TradePlan): string {
+  if (!plan.decision.due) return "no plan: not due";
+  if (plan.optimalityGap === 0) return "optimal (proven)";
+  const pctGap = plan.optimalityGap * 100;
+  const shown = pctGap >= 0.01 ? pctGap.toFixed(2) : pctGap.toPrecision(2);
+  return `within ${shown}% of optimal (search budget reached; lower bound ${plan.lowerBound.toPrecision(6)})`;
+}
+
 /** A sentence saying why asset i trades (or not), for trade sheets and the CLI. */
 export function describeReason(plan: TradePlan, i: number, policy: Policy): string {
   const w = plan.weightsBefore[i];

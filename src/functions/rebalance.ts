@@ -10,7 +10,7 @@ import { decide } from "../core/check";
 import { RebalError } from "../core/errors";
 import { valueAsChoice, valueAsNumber } from "../core/keyvalues";
 import { FREQUENCIES, Frequency, parsePolicy, Policy } from "../core/policy";
-import { Book, describeReason, planTrades } from "../core/trades";
+import { Book, describeOptimality, describeReason, planTrades } from "../core/trades";
 import { weights } from "../core/weights";
 import { readHoldings } from "../core/holdings";
 import { at, divisionByZero, keyValueArg, numbersArg, optionalNumber, optionalScalar, sameLength, shapeVector } from "./args";
@@ -129,6 +129,8 @@ export function tradeSheetFn(holdings: unknown, cash: unknown, policy: unknown):
   const cashTarget = 1 - book.targets.reduce((a, b) => a + b, 0);
   out.push(["CASH", "", "", "", plan.cashAfter - plan.cashBefore, plan.cashBefore / plan.totalBefore, cashTarget, plan.cashAfter / plan.totalAfter, "", plan.decision.reason]);
   out.push(["TOTAL", "", "", "", plan.buys - plan.sells, 1, "", 1, plan.totalCost, `buys ${round2(plan.buys)}, sells ${round2(plan.sells)}, turnover ${(plan.turnover * 100).toFixed(2)}%`]);
+  // the optimality gap (0 = proven optimal) in the cost column, in words in the reason column
+  out.push(["OPTIMALITY", "", "", "", "", "", "", "", plan.optimalityGap, describeOptimality(plan)]);
   return out;
 }
 

@@ -160,10 +160,13 @@ describe("TRADESHEET", () => {
     ["BBB", 0, 100, 0.5, "y"],
     [null, null, null, null, null],
   ];
-  test("a header row, one row per asset, CASH and TOTAL", () => {
+  test("a header row, one row per asset, CASH, TOTAL and OPTIMALITY", () => {
     const out = F.tradesheet(holdings, 1000);
     expect(out[0]).toEqual(["asset", "side", "trade", "price", "value", "weight_before", "target", "weight_after", "cost", "reason"]);
-    expect(out.length).toBe(1 + 2 + 2);
+    expect(out.length).toBe(1 + 2 + 3);
+    expect(out[5][0]).toBe("OPTIMALITY");
+    expect(out[5][8]).toBe(0); // proven: BBB +10 puts the book exactly on target
+    expect(out[5][9]).toBe("optimal (proven)");
     expect(out[1].slice(0, 5)).toEqual(["AAA", "HOLD", 0, 100, 0]);
     expect(out[2].slice(0, 5)).toEqual(["BBB", "BUY", 10, 100, 1000]);
     expect(out[3][0]).toBe("CASH");
