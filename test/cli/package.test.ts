@@ -11,6 +11,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import semver from "semver";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const PKG = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
@@ -40,7 +41,6 @@ test("package.json: runtime dependencies are the CLI's only; engines as the tool
   expect(PKG.files).toEqual(expect.arrayContaining(["bin/", "build/cli/", "data/"]));
   // every locked package accepts the lowest Node version of "engines" (no EBADENGINE on install)
   const lowest = /^>=(\d+\.\d+\.\d+)$/.exec(PKG.engines.node)![1];
-  const semver = require("semver") as { satisfies: (v: string, r: string) => boolean };
   const lock = JSON.parse(readFileSync(path.join(ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, { engines?: { node?: string } | string[] }> };
   const bad = Object.entries(lock.packages).filter(([, v]) => v.engines && !Array.isArray(v.engines) && typeof v.engines.node === "string" && !semver.satisfies(lowest, v.engines.node)).map(([k, v]) => `${k} ${JSON.stringify(v.engines)}`);
   expect(bad).toEqual([]);
