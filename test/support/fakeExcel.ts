@@ -32,6 +32,14 @@ export interface FakeSheet {
   /** "row,col" -> formula text ("=..."), for cells written through `formulas`. */
   formulas?: Record<string, string>;
   bold: string[];
+  /** Layout writes (trade sheets): merged areas, font sizes / italics by cell, column widths in
+   * points by column letter, frozen rows, page layout. Absent until written. */
+  merges?: string[];
+  fontSizes?: Record<string, number>;
+  italic?: string[];
+  columnWidths?: Record<string, number>;
+  freezeRows?: number;
+  pageLayout?: { orientation?: string; zoom?: { horizontalFitToPages?: number; verticalFitToPages?: number }; printArea?: string; printTitleRows?: string };
   charts: {
     type: string; source: string; seriesBy: string; title: string; position: string;
     /** Per series (set through chart.series.getItemAt(k)): its name and category (x) range. */
@@ -42,7 +50,7 @@ export interface FakeSheet {
 export interface FakeState {
   sheets: FakeSheet[];
   names: { name: string; formula: string; comment?: string }[];
-  tables: { name: string; sheet: string; address: string }[];
+  tables: { name: string; sheet: string; address: string; style?: string }[];
   active: string;
   /** The selected range on the active sheet, e.g. "B2:E6". */
   selection: string;
@@ -222,7 +230,7 @@ export function createFakeExcel(initial: Partial<FakeState>) {
   }
 
   class FakeRange extends NullableProxy {
-    readonly format: { font: { bold: boolean }; autofitColumns: () => void; columnWidth?: number };
+    readonly format: { font: { bold: boolean; size: number; italic: boolean }; autofitColumns: () => void; columnWidth: number };
     constructor(readonly sheet: FakeSheet | null, readonly rect: Rect | null) {
       super(sheet === null || rect === null);
       const self = this; // eslint-disable-line @typescript-eslint/no-this-alias
@@ -236,10 +244,38 @@ export function createFakeExcel(initial: Partial<FakeState>) {
             state.log.push(`bold ${self.ref()}`);
             if (v) self.forEachCell((k) => self.sheet!.bold.includes(k) || self.sheet!.bold.push(k));
           },
+          get size() {
+            return 11;
+          },
+          set size(v: number) {
+            self.live("range");
+            state.log.push(`fontSize ${self.ref()}`);
+            const sizes = (self.sheet!.fontSizes = self.sheet!.fontSizes ?? {});
+            self.forEachCell((k) => { sizes[k] = v; });
+          },
+          get italic() {
+            return false;
+          },
+          set italic(v: boolean) {
+            self.live("range");
+            state.log.push(`italic ${self.ref()}`);
+            const it = (self.sheet!.italic = self.sheet!.italic ?? []);
+            if (v) self.forEachCell((k) => it.includes(k) || it.push(k));
+          },
         },
         autofitColumns() {
           self.live("range");
           state.log.push(`autofit ${self.ref()}`);
+        },
+        get columnWidth(): number {
+          throw new Error("PropertyNotLoaded: RangeFormat.columnWidth (not modelled)");
+        },
+        set columnWidth(v: number) {
+          self.live("range");
+          if (!(v >= 0 && v <= 255 * 7.5)) throw new Error(`InvalidArgument: column width ${v}`);
+          state.log.push(`columnWidth ${self.ref()}`);
+          const w = (self.sheet!.columnWidths = self.sheet!.columnWidths ?? {});
+          for (let c = self.rect!.c0; c <= self.rect!.c1; c++) w[colName(c)] = v;
         },
       };
     }
@@ -353,6 +389,18 @@ export function createFakeExcel(initial: Partial<FakeState>) {
         this.sheet!.formats[k] = v[i][j];
       });
     }
+    /** Merges the range (one merged area; across = false). Overlapping an existing merge is refused. */
+    merge(_across = false) {
+      this.live("range");
+      const merges = (this.sheet!.merges = this.sheet!.merges ?? []);
+      const r = this.rect!;
+      for (const m of merges) {
+        const o = parseA1(m);
+        if (!(o.r1 < r.r0 || o.r0 > r.r1 || o.c1 < r.c0 || o.c0 > r.c1)) throw new Error(`InvalidOperation: ${rectA1(r)} overlaps the merged ${m}`);
+      }
+      merges.push(rectA1(r));
+      state.log.push(`merge ${this.ref()}`);
+    }
     clear(_applyTo?: string) {
       this.live("range");
       state.log.push(`clear ${this.ref()}`);
@@ -448,6 +496,72 @@ export function createFakeExcel(initial: Partial<FakeState>) {
       state.sheets = state.sheets.filter((s) => s !== this.sheet);
       if (state.active === this.sheet!.name) state.active = state.sheets[0]?.name ?? "";
       state.log.push(`deleteSheet ${this.sheet!.name}`);
+    }
+    get tables() {
+      this.live("worksheet");
+      const sheet = this.sheet!;
+      return {
+        /** A table over `address` (header row included); its name must be unique in the workbook. */
+        add(address: string, hasHeaders: boolean) {
+          if (!hasHeaders) throw new Error("InvalidArgument: the fake models tables with headers only");
+          const rect = parseA1(splitAddress(address).address);
+          for (const m of sheet.merges ?? []) {
+            const o = parseA1(m);
+            if (!(o.r1 < rect.r0 || o.r0 > rect.r1 || o.c1 < rect.c0 || o.c0 > rect.c1)) throw new Error(`InvalidOperation: a table cannot overlap the merged ${m}`);
+          }
+          for (let c = rect.c0; c <= rect.c1; c++) {
+            const h = sheet.cells[`${rect.r0},${c}`];
+            if (typeof h !== "string" || h === "") throw new Error(`InvalidArgument: table header ${colName(c)}${rect.r0 + 1} is not text`);
+          }
+          let k = 1;
+          while (state.tables.some((t) => t.name.toLowerCase() === `table${k}`)) k++;
+          const t: FakeState["tables"][number] = { name: `Table${k}`, sheet: sheet.name, address: rectA1(rect) };
+          state.tables.push(t);
+          state.log.push(`addTable ${quoteSheet(sheet.name)}!${t.address}`);
+          return {
+            set name(v: string) {
+              if (!/^[A-Za-z_\\][A-Za-z0-9_.]*$/.test(v) || /^[A-Za-z]{1,3}\d+$/.test(v)) throw new Error(`InvalidArgument: bad table name "${v}"`);
+              if (state.tables.some((x) => x !== t && x.name.toLowerCase() === v.toLowerCase())) throw new Error(`ItemAlreadyExists: table ${v}`);
+              if (state.names.some((n) => n.name.toLowerCase() === v.toLowerCase())) throw new Error(`ItemAlreadyExists: name ${v}`);
+              t.name = v;
+            },
+            set style(v: string) {
+              t.style = v;
+            },
+          };
+        },
+      };
+    }
+    get freezePanes() {
+      this.live("worksheet");
+      const sheet = this.sheet!;
+      return {
+        freezeRows(n: number) {
+          sheet.freezeRows = n;
+          state.log.push(`freezeRows ${quoteSheet(sheet.name)} ${n}`);
+        },
+      };
+    }
+    get pageLayout() {
+      this.live("worksheet");
+      const sheet = this.sheet!;
+      const pl = () => (sheet.pageLayout = sheet.pageLayout ?? {});
+      return {
+        set orientation(v: string) {
+          pl().orientation = v;
+        },
+        set zoom(v: { horizontalFitToPages?: number; verticalFitToPages?: number }) {
+          pl().zoom = { ...v };
+        },
+        setPrintArea(address: string) {
+          parseA1(address);
+          pl().printArea = address;
+        },
+        setPrintTitleRows(rows: string) {
+          if (!/^\$\d+:\$\d+$/.test(rows)) throw new Error(`InvalidArgument: print title rows "${rows}"`);
+          pl().printTitleRows = rows;
+        },
+      };
     }
     get charts() {
       this.live("worksheet");

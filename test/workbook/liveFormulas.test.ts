@@ -8,7 +8,8 @@ import { DEFAULT_POLICY, Policy } from "../../src/core/policy";
 import { driftFn, tradesFn } from "../../src/functions/rebalance";
 import { LIVE_HEADER, insertLiveFormulas, layoutLiveFormulas, splitSheetAddress, structuredColumn } from "../../src/workbook/liveFormulas";
 import { savePolicy } from "../../src/workbook/policies";
-import { HEADER_ROW, writeTradeSheet } from "../../src/workbook/tradeSheet";
+import { HEADER_ROW } from "../../src/core/tradeSheetLayout";
+import { writeTradeSheet } from "../../src/workbook/tradeSheet";
 import { FakeExcel, parseA1, rectA1 } from "../support/fakeExcel";
 import { HOLDINGS, install, uninstall } from "./setup";
 
@@ -95,7 +96,8 @@ function evaluate(sheet: string, first: number, c: number): { weight: number[]; 
 async function tradeSheetNumbers() {
   const r = await writeTradeSheet("Core", new Date(2026, 10, 21, 9));
   const v = fake.usedValues(r.sheetName).slice(HEADER_ROW + 1, HEADER_ROW + 4);
-  return { trade: v.map((row) => row[2] as number), weight: v.map((row) => row[5] as number), drift: v.map((row) => row[8] as number) };
+  // Side, Quantity (unsigned), Symbol, Order type, Price, Value, Weight before, Target, Weight after, Drift before, ...
+  return { trade: v.map((row) => (row[0] === "SELL" ? -1 : 1) * (row[1] as number)), weight: v.map((row) => row[6] as number), drift: v.map((row) => row[9] as number) };
 }
 
 describe("insertLiveFormulas", () => {

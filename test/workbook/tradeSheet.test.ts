@@ -5,7 +5,8 @@ import { POLICY_SHEET, readStoredPolicies } from "../../src/core/policyStore";
 import { tradeSheetFn } from "../../src/functions/rebalance";
 import { canonicalInputs } from "../../src/workbook/hash";
 import { listPolicies, savePolicy } from "../../src/workbook/policies";
-import { HEADER_ROW, TRADE_HEADER, uniqueSheetName, writeTradeSheet } from "../../src/workbook/tradeSheet";
+import { HEADER_ROW } from "../../src/core/tradeSheetLayout";
+import { previewTradeSheet, uniqueSheetName, writeTradeSheet } from "../../src/workbook/tradeSheet";
 import { FakeExcel } from "../support/fakeExcel";
 import { HOLDINGS, install, uninstall } from "./setup";
 
@@ -21,7 +22,7 @@ beforeEach(async () => {
 afterEach(uninstall);
 
 describe("writeTradeSheet", () => {
-  test("writes a new sheet in one run: stamp, trades as REBAL.TRADESHEET computes them, totals, formats, chart", async () => {
+  test("writes a new sheet in one run: orders table as REBAL.TRADESHEET computes it, totals and stamp blocks, formats, widths, print setup, chart", async () => {
     const before = fake.snapshot();
     const runs = fake.state.runs;
     const res = await writeTradeSheet("Core", NOW);
@@ -29,35 +30,59 @@ describe("writeTradeSheet", () => {
     expect(res.sheetName).toBe("Trades 2026-11-21");
     const sheet = fake.state.sheets.find((s) => s.name === res.sheetName)!;
     const v = fake.usedValues(res.sheetName);
-    expect(v[0][0]).toBe("Rebal trade sheet");
-    expect(v.slice(1, 8).map((r) => r[0])).toEqual(["Policy", "Generated", "Add-in version", "Inputs SHA-256", "Holdings", "Cash", "Decision"]);
-    expect(v[1][1]).toBe("Core");
-    expect(v[2][1]).toBe(NOW.toISOString());
-    expect(v[3][1]).toBe("dev"); // __REBAL_VERSION__ is defined by webpack only
-    // the hash is SHA-256 of the canonical inputs, as read from the cells
+    expect(v[0][0]).toBe("Rebal trade sheet: Core");
+    expect(v[1][0]).toMatch(/^Rebalance: band breached \(2 assets\)\. \d orders?; optimal \(proven\)\.$/);
+    expect(v[HEADER_ROW]).toEqual(["Side", "Quantity", "Symbol", "Order type", "Price", "Value", "Weight before", "Target", "Weight after", "Drift before", "Drift after", "Est. cost", "Reason"]);
+    // same trades, weights and costs as the formula; quantities and values unsigned beside the side
     const policyRows = fake.read(POLICY_SHEET, `A1:B${fake.usedValues(POLICY_SHEET).length}`);
-    expect(v[4][1]).toBe(createHash("sha256").update(canonicalInputs(policyRows, HOLDINGS, 5000)).digest("hex"));
-    expect(res.hash).toBe(v[4][1]);
-    expect(v[HEADER_ROW].slice(0, 12)).toEqual(TRADE_HEADER);
-    // same trades, sides, weights, costs and reasons as the formula
     const formula = tradeSheetFn(HOLDINGS, 5000, policyRows) as unknown[][];
     for (let i = 0; i < 3; i++) {
       const row = v[HEADER_ROW + 1 + i];
       const f = formula[1 + i];
-      expect([row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[10], row[11]]).toEqual([f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9]]);
-      expect(row[8]).toBeCloseTo((f[5] as number) - (f[6] as number), 12);
+      const signed = row[0] === "SELL" ? -(row[1] as number) : (row[1] as number);
+      expect([row[2], row[0] === "HOLD" ? "HOLD" : row[0], signed, row[4], row[6], row[7], row[8], row[11]]).toEqual([f[0], f[1], f[2], f[3], f[5], f[6], f[7], f[8]]);
+      expect(row[5]).toBeCloseTo(Math.abs(f[4] as number), 9);
+      expect(row[1]).toBeGreaterThanOrEqual(0);
+      expect(row[3]).toBe(row[0] === "HOLD" ? "" : "Market");
+      expect(row[9]).toBeCloseTo((f[5] as number) - (f[6] as number), 12);
+      expect(row[12]).not.toMatch(/min_trade|buy_only|sell_only|band_abs|band_rel/);
     }
-    expect(v[HEADER_ROW + 4][0]).toBe("CASH");
-    const totals = Object.fromEntries(v.slice(HEADER_ROW + 7, HEADER_ROW + 12).map((r) => [r[0], r[1]]));
-    expect(Object.keys(totals)).toEqual(["Buys", "Sells", "Net cash", "Estimated costs", "Turnover"]);
-    expect(totals["Net cash"]).toBeCloseTo((totals.Sells as number) - (totals.Buys as number) - (totals["Estimated costs"] as number), 9);
+    // the Excel table of orders, frozen header, widths, print setup
+    expect(fake.state.tables.filter((t) => t.sheet === res.sheetName)).toEqual([
+      { name: "Orders_2026_11_21", sheet: res.sheetName, address: `A${HEADER_ROW + 1}:M${HEADER_ROW + 4}`, style: "TableStyleMedium2" },
+    ]);
+    expect(sheet.freezeRows).toBe(HEADER_ROW + 1);
+    expect(sheet.pageLayout).toEqual({ orientation: "Landscape", zoom: { horizontalFitToPages: 1, verticalFitToPages: 0 }, printArea: `A1:M${v.length}`, printTitleRows: `$${HEADER_ROW + 1}:$${HEADER_ROW + 1}` });
+    expect(Object.keys(sheet.columnWidths!)).toEqual("ABCDEFGHIJKLM".split(""));
+    // totals block: labels left of the Value column, amounts in it
+    const t0 = res.layout.totals;
+    expect(v[t0][0]).toBe("Totals");
+    const totals = Object.fromEntries(v.slice(t0 + 1, t0 + 11).map((r) => [r[0], r[5]]));
+    expect(Object.keys(totals)).toEqual(["Buys", "Sells", "Net cash (sells − buys − costs)", "Estimated costs", "Turnover (smaller of buys and sells ÷ value)", "Cash before", "Cash after", "Cash weight before", "Cash target", "Cash weight after"]);
+    expect(totals["Net cash (sells − buys − costs)"]).toBeCloseTo((totals.Sells as number) - (totals.Buys as number) - (totals["Estimated costs"] as number), 9);
     expect(res.totals.buys).toBe(totals.Buys);
-    // number formats and the chart over the drift columns
-    expect(sheet.formats[`${HEADER_ROW + 1},5`]).toBe("0.00%");
-    expect(sheet.formats[`${HEADER_ROW + 1},3`]).toBe("#,##0.00");
+    expect(sheet.merges).toContain(`A${t0 + 2}:E${t0 + 2}`);
+    // stamp block: an Excel date-time, the version, the SHA-256 of the canonical inputs, the optimality
+    const s0 = res.layout.stamp;
+    expect(v[s0][0]).toBe("Audit stamp");
+    const stamp = Object.fromEntries(v.slice(s0 + 1, s0 + 9).map((r) => [r[0], r[3]]));
+    expect(Object.keys(stamp)).toEqual(["Policy", "Settings", "Generated (UTC)", "Rebal version", "Inputs", "Inputs SHA-256", "Decision", "Optimality"]);
+    expect(stamp.Policy).toBe("Core");
+    expect(stamp["Generated (UTC)"]).toBeCloseTo(NOW.getTime() / 86400000 + 25569, 9);
+    expect(sheet.formats[`${res.layout.generated.r},3`]).toBe("yyyy-mm-dd hh:mm:ss");
+    expect(stamp["Rebal version"]).toBe("dev"); // __REBAL_VERSION__ is defined by webpack only
+    expect(stamp["Inputs SHA-256"]).toBe(createHash("sha256").update(canonicalInputs(policyRows, HOLDINGS, 5000)).digest("hex"));
+    expect(res.hash).toBe(stamp["Inputs SHA-256"]);
+    expect(stamp.Optimality).toBe("optimal (proven)");
+    expect(stamp.Inputs).toBe("Portfolio!B2:E5; cash Portfolio!G3");
+    expect(sheet.merges).toContain(`D${s0 + 7}:M${s0 + 7}`); // the hash spans the table's width: no column widened
+    // number formats and the chart over the table's drift columns, beside the table
+    expect(sheet.formats[`${HEADER_ROW + 1},6`]).toBe("0.00%");
+    expect(sheet.formats[`${HEADER_ROW + 1},4`]).toBe("#,##0.00");
     expect(sheet.charts).toHaveLength(1);
-    expect(sheet.charts[0]).toMatchObject({ type: "ColumnClustered", source: `N${HEADER_ROW + 1}:P${HEADER_ROW + 4}`, seriesBy: "Columns" });
-    expect(fake.read(res.sheetName, `N${HEADER_ROW + 1}:P${HEADER_ROW + 1}`)).toEqual([["Asset", "Drift before", "Drift after"]]);
+    expect(sheet.charts[0]).toMatchObject({ type: "ColumnClustered", source: `J${HEADER_ROW + 1}:K${HEADER_ROW + 4}`, seriesBy: "Columns" });
+    expect(sheet.charts[0].series).toEqual([{ xValues: `'${res.sheetName}'!C${HEADER_ROW + 2}:C${HEADER_ROW + 4}` }, { xValues: `'${res.sheetName}'!C${HEADER_ROW + 2}:C${HEADER_ROW + 4}` }]);
+    expect(sheet.charts[0].position).toMatch(new RegExp(`^O${HEADER_ROW + 1}:V\\d+$`));
     // the day is recorded in the policy sheet's rebalance log (D:F), beside the untouched blocks
     // 2026-11-21 is Excel serial 46347 (python: (date(2026,11,21) - date(1899,12,30)).days)
     expect(res.lastRebalance).toBe(46347);
@@ -75,6 +100,52 @@ describe("writeTradeSheet", () => {
     // the log is written after the sheet, in its own sync
     expect(fake.state.log.findIndex((l) => l.startsWith("addSheet"))).toBeLessThan(fake.state.log.indexOf(`write '${POLICY_SHEET}'!D2:F2`));
     expect(fake.state.active).toBe(res.sheetName);
+  });
+
+  test("a second sheet gets a unique table name too (tables and defined names share Excel's namespace)", async () => {
+    fake.state.names.push({ name: "Orders_2026_11_21_2", formula: "=Notes!$A$1" });
+    await writeTradeSheet("Core", NOW);
+    const second = await writeTradeSheet("Core", NOW);
+    expect(second.sheetName).toBe("Trades 2026-11-21 (2)");
+    expect(fake.state.tables.find((t) => t.sheet === second.sheetName)!.name).toBe("Orders_2026_11_21_2_2");
+  });
+
+  test("preview: the plan without writing; the request (excluded asset, deposit) is what the sheet then holds", async () => {
+    const before = fake.snapshot();
+    const plain = await previewTradeSheet("Core");
+    expect(fake.state.sheets).toEqual(before.sheets);
+    expect(fake.state.log).toEqual(before.log);
+    expect(plain.due).toBe(true);
+    expect(plain.optimality).toBe("optimal (proven)");
+    expect(plain.lines.map((l) => l.asset)).toEqual(["VTI", "BND", "VXUS"]);
+    const sold = plain.lines.find((l) => l.side === "SELL")!;
+    expect(sold).toBeDefined();
+    // drop the sale: that asset is not traded, the rest re-planned around it
+    const kept = await previewTradeSheet("Core", { exclude: [sold.index] });
+    expect(kept.lines[sold.index]).toMatchObject({ side: "HOLD", quantity: 0, excluded: true, reason: "excluded from this rebalance" });
+    expect(kept.note).toBe(`excluded from this rebalance: ${sold.asset}`);
+    // a deposit: invested, nothing sold
+    const dep = await previewTradeSheet("Core", { cashFlow: 20000 });
+    expect(dep.lines.every((l) => l.side !== "SELL")).toBe(true);
+    expect(dep.totals.cashBefore).toBe(25000);
+    expect(dep.totals.buys).toBeGreaterThan(plain.totals.buys);
+    expect(dep.decision).toBe("Rebalance: deposit of 20,000.00 invested (buys only)");
+    // the sheet holds the previewed plan
+    const res = await writeTradeSheet("Core", NOW, { cashFlow: 20000 }, dep.hash);
+    const v = fake.usedValues(res.sheetName);
+    const qty = v.slice(HEADER_ROW + 1, HEADER_ROW + 4).map((r) => [r[0], r[1]]);
+    expect(qty).toEqual(dep.lines.map((l) => [l.side, l.quantity]));
+    expect(res.totals).toEqual(dep.totals);
+    expect(v[res.layout.stamp + 5][3]).toBe("Portfolio!B2:E5; cash Portfolio!G3; deposit of 20,000.00 invested (buys only)");
+  });
+
+  test("write after the cells changed since the preview: refused, nothing written", async () => {
+    const pre = await previewTradeSheet("Core");
+    fake.put("Portfolio", "C3", [[120]]);
+    const snap = fake.snapshot();
+    await expect(writeTradeSheet("Core", NOW, {}, pre.hash)).rejects.toThrow(/changed since the preview: nothing was written/);
+    expect(fake.state.sheets).toEqual(snap.sheets);
+    expect(fake.state.tables).toEqual(snap.tables);
   });
 
   test("the rebalance log keeps one row per policy: a later sheet updates it, another policy appends, core reads the dates", async () => {
@@ -244,7 +315,7 @@ describe("writeTradeSheet", () => {
       }),
     };
     await expect(writeTradeSheet("Core", NOW)).rejects.toThrow('the trade sheet "Trades 2026-11-21" was written, but its date could not be recorded in the rebalance log: cannot record the rebalance date: policy "Core" is no longer in Rebal Policies');
-    expect(fake.read("Trades 2026-11-21", "A1")).toEqual([["Rebal trade sheet"]]);
+    expect(fake.read("Trades 2026-11-21", "A1")).toEqual([["Rebal trade sheet: Core"]]);
     expect(fake.read(POLICY_SHEET, "D1:F2")).toEqual([["", "", ""], ["", "", ""]]);
   });
 
