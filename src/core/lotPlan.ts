@@ -637,9 +637,10 @@ export class LotPlanner {
 
   /**
    * Runs the branch and bound. `start` (length n, may be null) is a plan to offer first (e.g. the
-   * rounded relaxation); `warm` a starting lambda. The best plan is left in `best`.
+   * rounded relaxation); `warm` a starting lambda; `budget` caps the per-asset evaluations. The best
+   * plan is left in `best`.
    */
-  solve(start: Float64Array | null, warm: number): LotPlanResult {
+  solve(start: Float64Array | null, warm: number, budget: number = WORK_BUDGET): LotPlanResult {
     const n = this.n;
     this.incF = Infinity;
     this.work = 0;
@@ -668,7 +669,7 @@ export class LotPlanner {
     this.pushChildren(0, rootBound);
     let stopped = false;
     while (this.sp > 0) {
-      if (this.work > WORK_BUDGET) { stopped = true; break; }
+      if (this.work > budget) { stopped = true; break; }
       this.sp--;
       const j = this.stAsset[this.sp];
       const depth = this.stDepth[this.sp];

@@ -48,7 +48,8 @@
  *   inside the band, which implies the exact test |q p / V - t| <= h + tolerance; when the pre-check
  *   fails the exact test decides.
  * - Every plan is planTrades' (the one planner of REBAL.TRADES, with its solver and buffers reused
- *   across the backtest's plans) and every due test is check.ts's isDue (the rule of REBAL.CHECK).
+ *   across the backtest's plans, and a search budget of BACKTEST_WORK_BUDGET: plans_proven and
+ *   max_optimality_gap say what it proved) and every due test is check.ts's isDue (the rule of REBAL.CHECK).
  * Pure TypeScript: no Office, DOM or Node APIs (WebAssembly is a JavaScript global).
  */
 import { BAND_TOLERANCE, halfWidth } from "../bands";
@@ -103,6 +104,9 @@ export interface BacktestResult {
   netFlows: number;
   /** planTrades calls (for benchmarks). */
   planCalls: number;
+  /** Plans the search proved optimal, and the largest optimality gap of the others (0 = all proven). */
+  plansProven: number;
+  maxOptimalityGap: number;
 }
 
 /** runBacktest's options: the formula options (defaults for those missing) and a progress hook. */
@@ -125,6 +129,18 @@ export interface BacktestInput {
   prices: Float64Array;
   nAssets: number;
   targets: Float64Array;
+  /** Dated target changes (walk-forward targets, walkForward.ts); none when absent. */
+  targetChanges?: TargetChanges | null;
+}
+
+/**
+ * From row `rows[j]` on (its close, before the day's decision) the targets are row j of `targets`
+ * (row-major k x n); rows strictly increasing. The policy then trades to them as it would to fixed
+ * targets (its trigger decides when): the quiet-row scan stops on these rows.
+ */
+export interface TargetChanges {
+  rows: Int32Array;
+  targets: Float64Array;
 }
 
 /** Periodic keys of each row (equal = same period). */
@@ -134,6 +150,18 @@ function keysOf(dates: Float64Array, freq: Frequency): Float64Array {
   return k;
 }
 
+/** Targets x[off..off+n): finite, not negative unless shorts are allowed, summing to at most 1. */
+function validateTargets(x: Float64Array, off: number, n: number, policy: Policy, when: string): void {
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const v = x[off + i];
+    if (!Number.isFinite(v)) throw new RebalError(`target ${i + 1}${when} must be a number`);
+    if (v < 0 && !policy.allowShort) throw new RebalError(`target ${i + 1}${when} is negative (${fmt(v)}); set allow_short=TRUE for shorts`);
+    sum += v;
+  }
+  if (sum > 1 + 1e-9) throw new RebalError(`targets${when} sum to ${fmt(sum)}, more than 1 (the rest of 1 is the cash target)`);
+}
+
 function validateInput(input: BacktestInput, policy: Policy, options: BacktestOptions): void {
   const { dates, prices, nAssets: n, targets } = input;
   const T = dates.length;
@@ -141,14 +169,16 @@ function validateInput(input: BacktestInput, policy: Policy, options: BacktestOp
   if (n === 0) throw new RebalError("there are no assets");
   if (prices.length !== T * n) throw new RebalError(`prices must have ${T} rows of ${n} assets`);
   if (targets.length !== n) throw new RebalError(`targets has ${targets.length} values but prices has ${n} columns: they must match`);
-  let sum = 0;
-  for (let i = 0; i < n; i++) {
-    const x = targets[i];
-    if (!Number.isFinite(x)) throw new RebalError(`target ${i + 1} must be a number`);
-    if (x < 0 && !policy.allowShort) throw new RebalError(`target ${i + 1} is negative (${fmt(x)}); set allow_short=TRUE for shorts`);
-    sum += x;
+  validateTargets(targets, 0, n, policy, "");
+  const ch = input.targetChanges;
+  if (ch) {
+    if (ch.targets.length !== ch.rows.length * n) throw new RebalError(`target changes must have ${ch.rows.length} rows of ${n} assets`);
+    for (let j = 0; j < ch.rows.length; j++) {
+      const r = ch.rows[j];
+      if (!(r >= 0 && r < T) || (j > 0 && !(r > ch.rows[j - 1]))) throw new RebalError(`target change ${j + 1} is on row ${r + 1}: rows must be strictly increasing within the ${T} dates`);
+      validateTargets(ch.targets, j * n, n, policy, ` (from ${serialToISO(Math.floor(dates[r]))})`);
+    }
   }
-  if (sum > 1 + 1e-9) throw new RebalError(`targets sum to ${fmt(sum)}, more than 1 (the rest of 1 is the cash target)`);
   for (let t = 0; t < T; t++) {
     if (!Number.isFinite(dates[t])) throw new RebalError(`date ${t + 1} must be a number`);
     if (t > 0 && !(Math.floor(dates[t]) > Math.floor(dates[t - 1]))) throw new RebalError(`dates must be strictly increasing, oldest first: date ${t + 1} (${serialToISO(Math.floor(dates[t]))}) is not after the one before`);
@@ -178,6 +208,8 @@ interface Ledger {
   totalCost: number;
   totalTurnover: number;
   planCalls: number;
+  plansProven: number;
+  maxGap: number;
   records: RebalanceRecord[];
 }
 
@@ -189,6 +221,13 @@ function resizeBooks(L: Ledger): void {
   L.bt = new Float64Array(m);
   L.restricted = new Uint8Array(m);
 }
+
+/**
+ * The search budget of each plan in a backtest (per-asset evaluations, lotPlan.ts): thousands of plans
+ * run in one formula, so each gets about a millisecond at 500 assets; a plan the budget stops reports
+ * its gap, and the backtest reports how many plans were proven and the largest gap.
+ */
+const BACKTEST_WORK_BUDGET = 25000;
 
 /** Plans the listed assets' trades with planTrades; applies them; records the day if anything traded. */
 function tradeDay(L: Ledger, t: number, pol: Policy, kind: RebalanceKind, calDue: boolean | null, nHalted: number, V: number): boolean {
@@ -203,7 +242,9 @@ function tradeDay(L: Ledger, t: number, pol: Policy, kind: RebalanceKind, calDue
   }
   const book: Book = { quantities: bq, prices: bp, targets: bt, cash: L.cash, restricted };
   L.planCalls++;
-  const plan = planTrades(book, pol, { calendarDue: calDue, label: assetLabel(idx), planner: L.planner });
+  const plan = planTrades(book, pol, { calendarDue: calDue, label: assetLabel(idx), planner: L.planner, workBudget: BACKTEST_WORK_BUDGET });
+  if (plan.optimalityGap === 0) L.plansProven++;
+  else if (plan.optimalityGap > L.maxGap) L.maxGap = plan.optimalityGap;
   const { trades, cashAfter, totalCost, turnover, buys, sells, totalBefore } = plan;
   let reason = plan.decision.reason;
   let traded = 0;
@@ -338,7 +379,10 @@ export function runBacktest(input: BacktestInput, policy: Policy, opts: RunBackt
   const options: BacktestOptions = { ...DEFAULT_BACKTEST_OPTIONS, ...opts };
   const onProgress = opts.onProgress ?? null;
   validateInput(input, policy, options);
-  const { dates, prices, nAssets: n, targets } = input;
+  const { dates, prices, nAssets: n } = input;
+  let targets = input.targets;
+  const changes = input.targetChanges ?? null;
+  let nextChange = 0;
   const T = dates.length;
   const trig = policy.trigger;
   const usesCalendar = trig === "calendar" || trig === "hybrid" || trig === "either";
@@ -356,8 +400,9 @@ export function runBacktest(input: BacktestInput, policy: Policy, opts: RunBackt
   const bandFilter = usesBands && !policy.allowShort;
   // Rows the quiet loop leaves to the full treatment: calendar-due rows and flow rows.
   let events: Uint8Array | null = null;
-  if (calKeys !== null || flowKeys !== null) {
+  if (calKeys !== null || flowKeys !== null || changes !== null) {
     events = new Uint8Array(T);
+    if (changes !== null) for (let j = 0; j < changes.rows.length; j++) events[changes.rows[j]] = 1;
     for (let t = 0; t < T; t++) {
       if (calKeys !== null && (anchorEnd ? t < T - 1 && calKeys[t] !== calKeys[t + 1] : t === 0 || calKeys[t] !== calKeys[t - 1])) events[t] = 1;
       if (flowKeys !== null && t > 0 && flowKeys[t] !== flowKeys[t - 1]) events[t] = 1;
@@ -399,7 +444,7 @@ export function runBacktest(input: BacktestInput, policy: Policy, opts: RunBackt
   const none = new Float64Array(0);
   const L: Ledger = {
     dates, q, last, halted, tEff, listedIdx, bq: none, bp: none, bt: none, restricted: new Uint8Array(0), planner: new LotPlanner(),
-    cash: options.initialValue, rebalances: 0, tradeCount: 0, totalCost: 0, totalTurnover: 0, planCalls: 0, records: [],
+    cash: options.initialValue, rebalances: 0, tradeCount: 0, totalCost: 0, totalTurnover: 0, planCalls: 0, plansProven: 0, maxGap: 0, records: [],
   };
   let cash = options.initialValue;
   let invested = false;
@@ -458,13 +503,24 @@ export function runBacktest(input: BacktestInput, policy: Policy, opts: RunBackt
         }
         haltedAny = nHalted > 0;
       }
+      let retarget = false;
+      if (changes !== null && nextChange < changes.rows.length && changes.rows[nextChange] === t) {
+        targets = changes.targets.subarray(nextChange * n, nextChange * n + n);
+        nextChange++;
+        retarget = true;
+        sumTargets = 0;
+        for (let i = 0; i < n; i++) sumTargets += targets[i];
+      }
       if (entered) {
         const idx: number[] = [];
-        let sumListed = 0;
-        for (let i = 0; i < n; i++) if (listed[i]) { idx.push(i); sumListed += targets[i]; }
+        for (let i = 0; i < n; i++) if (listed[i]) idx.push(i);
         listedIdx = Int32Array.from(idx);
         L.listedIdx = listedIdx;
         resizeBooks(L);
+      }
+      if (entered || retarget) {
+        let sumListed = 0;
+        for (let i = 0; i < n; i++) if (listed[i]) sumListed += targets[i];
         const scale = sumListed > 0 ? sumTargets / sumListed : 1;
         for (let i = 0; i < n; i++) {
           tEff[i] = listed[i] ? targets[i] * scale : 0;
@@ -540,6 +596,6 @@ export function runBacktest(input: BacktestInput, policy: Policy, opts: RunBackt
   }
   return {
     dates, values, index, cash: cashSeries, flows, records: L.records, quantities: q, rebalances: L.rebalances,
-    tradeCount: L.tradeCount, totalCost: L.totalCost, totalTurnover: L.totalTurnover, netFlows, planCalls: L.planCalls,
+    tradeCount: L.tradeCount, totalCost: L.totalCost, totalTurnover: L.totalTurnover, netFlows, planCalls: L.planCalls, plansProven: L.plansProven, maxOptimalityGap: L.maxGap,
   };
 }

@@ -7,7 +7,9 @@
  * covered, days / 365.25), rebalances (days the policy was due and traded; the initial investment
  * and contribution/withdrawal trades are not counted), costs (all costs paid, initial investment
  * included), final_value, then extra rows: initial_value, net_contributions, trades (number of
- * asset trades), turnover_total (the sum, not annualised), start_date, end_date.
+ * asset trades), turnover_total (the sum, not annualised), start_date, end_date, plans_proven (the
+ * share of the backtest's trade plans proven optimal, 1 when there were none) and max_optimality_gap
+ * (the largest gap of the others; trades.ts).
  * A value is NaN when undefined; `reason` then says why.
  */
 import { BacktestResult } from "./engine";
@@ -42,6 +44,7 @@ export function backtestSummary(r: BacktestResult, initialValue: number, options
     plain("rebalances", r.rebalances), plain("costs", r.totalCost), plain("final_value", r.values[T - 1]),
     plain("initial_value", initialValue), plain("net_contributions", r.netFlows), plain("trades", r.tradeCount),
     plain("turnover_total", r.totalTurnover), plain("start_date", Math.floor(r.dates[0])), plain("end_date", Math.floor(r.dates[T - 1])),
+    plain("plans_proven", r.planCalls > 0 ? r.plansProven / r.planCalls : 1), plain("max_optimality_gap", r.maxOptimalityGap),
   );
   return rows;
 }
