@@ -53,6 +53,9 @@ const TIE_TOL = 1e-12;
 export const WORK_BUDGET = 3e6;
 /** |lambda| beyond this: the node's cash constraint cannot be met (the dual is unbounded). */
 const LAMBDA_LIMIT = 1e12;
+/** cashFill(): moves considered and cash buckets of its dynamic programme. */
+const FILL_ITEMS = 64;
+const FILL_BUCKETS = 2048;
 /** polish(): rounds of moves at most; pairs over all moves up to this many, else over the top ones. */
 const POLISH_ROUNDS = 200;
 const POLISH_PAIRS_ALL = 200;
@@ -606,6 +609,122 @@ export class LotPlanner {
     x = this.mvG[a]; this.mvG[a] = this.mvG[b]; this.mvG[b] = x;
   }
 
+  // cashFill(): the items (asset, its alternative k, own-term change of F, cash change) and the DP
+  private fillA = new Int32Array(0);
+  private fillK = new Float64Array(0);
+  private fillD = new Float64Array(0);
+  private fillC = new Float64Array(0);
+  private fillR = new Float64Array(0);
+  private dpBest = new Float64Array(0);
+  private dpNext = new Float64Array(0);
+  private dpPick = new Uint8Array(0);
+
+  /**
+   * A primal for books where the bound is tight but the cash balance is a subset-sum puzzle (many
+   * near-tied assets): from the node's cash-feasible selection, every asset may move one step up or
+   * down; a dynamic programme over the cash those moves use (FILL_BUCKETS buckets, the FILL_ITEMS
+   * moves of smallest reduced cost) picks the combination minimising F = sum of the own terms + the
+   * cash term. The plan it finds is offered with its exact F (the buckets only guide the choice).
+   */
+  private cashFill(): void {
+    const n = this.n;
+    const lam = this.lamStar;
+    const base = this.cur;
+    base.set(this.selA.subarray(0, n));
+    this.objectiveOf(base);
+    const c0 = this.lastCash;
+    const u = c0 - this.dc;
+    if (this.fillA.length < 2 * n) {
+      const c2 = 2 * n;
+      this.fillA = new Int32Array(c2); this.fillK = new Float64Array(c2); this.fillD = new Float64Array(c2);
+      this.fillC = new Float64Array(c2); this.fillR = new Float64Array(c2);
+    }
+    // candidate moves, one step either way (across the min_trade gap where there is one)
+    let m = 0;
+    for (let j = 0; j < n; j++) {
+      if (!this.isInt[j]) continue;
+      const k = base[j];
+      for (let dir = 1; dir >= -1; dir -= 2) {
+        const nk = dir > 0 ? (k === 0 ? this.mp[j] : k === -this.mn[j] ? 0 : k + 1) : (k === 0 ? -this.mn[j] : k === this.mp[j] ? 0 : k - 1);
+        if (nk < this.rootLo[j] || nk > this.rootHi[j]) continue;
+        if (nk !== 0 && (nk > 0 ? nk < this.mp[j] : -nk < this.mn[j])) continue;
+        const e = this.e0[j] + k * this.delta[j];
+        const en = this.e0[j] + nk * this.delta[j];
+        const a = this.g(j, k) - this.g(j, nk); // cash the move frees (negative: it spends)
+        this.fillA[m] = j; this.fillK[m] = nk; this.fillD[m] = en * en - e * e; this.fillC[m] = a;
+        this.fillR[m] = en * en - e * e + lam * a; // reduced cost at lambda*
+        m++;
+      }
+    }
+    if (m === 0) return;
+    // keep the FILL_ITEMS moves of smallest reduced cost (a partial insertion sort)
+    const M = Math.min(m, FILL_ITEMS);
+    for (let a = 1; a < m; a++) {
+      if (a >= M && !(this.fillR[a] < this.fillR[M - 1])) continue;
+      let b = Math.min(a, M - 1);
+      const tA = this.fillA[a], tK = this.fillK[a], tD = this.fillD[a], tC = this.fillC[a], tR = this.fillR[a];
+      for (; b > 0 && this.fillR[b - 1] > tR; b--) {
+        this.fillA[b] = this.fillA[b - 1]; this.fillK[b] = this.fillK[b - 1]; this.fillD[b] = this.fillD[b - 1];
+        this.fillC[b] = this.fillC[b - 1]; this.fillR[b] = this.fillR[b - 1];
+      }
+      this.fillA[b] = tA; this.fillK[b] = tK; this.fillD[b] = tD; this.fillC[b] = tC; this.fillR[b] = tR;
+    }
+    // the cash range the moves span, in buckets
+    let lo = 0, hi = 0;
+    for (let t = 0; t < M; t++) { if (this.fillC[t] < 0) lo += this.fillC[t]; else hi += this.fillC[t]; }
+    if (!(hi > lo)) return;
+    const h = (hi - lo) / (FILL_BUCKETS - 1);
+    const B = FILL_BUCKETS;
+    if (this.dpBest.length < B) { this.dpBest = new Float64Array(B); this.dpNext = new Float64Array(B); }
+    if (this.dpPick.length < M * B) this.dpPick = new Uint8Array(M * B);
+    let best = this.dpBest, next = this.dpNext;
+    best.fill(Infinity, 0, B);
+    const b0 = Math.round(-lo / h);
+    best[b0] = 0;
+    // items grouped by asset: an asset takes at most one of its moves
+    for (let t = 0; t < M; t++) {
+      const sh = Math.round(this.fillC[t] / h);
+      const d = this.fillD[t];
+      const pick = this.dpPick.subarray(t * B, (t + 1) * B);
+      // a second move of the same asset in the list is taken from the state before the first
+      const prevSame = t > 0 ? this.findPrevSame(t) : -1;
+      for (let b = 0; b < B; b++) { next[b] = best[b]; pick[b] = 0; }
+      for (let b = 0; b < B; b++) {
+        const src = b - sh;
+        if (src < 0 || src >= B) continue;
+        let v = best[src];
+        if (prevSame >= 0 && this.dpPick[prevSame * B + src] === 1) v = Infinity; // the same asset already moved
+        if (v + d < next[b]) { next[b] = v + d; pick[b] = 1; }
+      }
+      const tmp = best; best = next; next = tmp;
+    }
+    let bb = -1;
+    let bestObj = Infinity;
+    for (let b = 0; b < B; b++) {
+      if (best[b] === Infinity) continue;
+      const S = (b - b0) * h;
+      if (c0 + S < this.r - CASH_TOL) continue;
+      const o = best[b] + (u + S) * (u + S);
+      if (o < bestObj) { bestObj = o; bb = b; }
+    }
+    if (bb < 0) return;
+    const plan = this.cur;
+    for (let t = M - 1; t >= 0; t--) {
+      if (this.dpPick[t * B + bb] !== 1) continue;
+      plan[this.fillA[t]] = this.fillK[t];
+      bb -= Math.round(this.fillC[t] / h);
+      if (bb < 0 || bb >= B) break;
+    }
+    this.offer(plan);
+  }
+
+  /** The earlier move (index) of the same asset as move t in the fill list, or -1. */
+  private findPrevSame(t: number): number {
+    const j = this.fillA[t];
+    for (let s = t - 1; s >= 0; s--) if (this.fillA[s] === j) return s;
+    return -1;
+  }
+
   /** Primal from the node's selections: selA, then tied assets moved to selB while feasible and better. */
   private primal(): void {
     const n = this.n;
@@ -659,6 +778,9 @@ export class LotPlanner {
     this.primal();
     let rootBound = this.bestL;
     if (this.prunes(rootBound)) return this.result(nodes, rootBound, true);
+    this.polish();
+    if (this.prunes(rootBound)) return this.result(nodes, rootBound, true);
+    this.cashFill();
     this.polish();
     if (this.prunes(rootBound)) return this.result(nodes, rootBound, true);
     // depth-first search
