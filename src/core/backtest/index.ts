@@ -11,3 +11,4 @@ export * from "./progress";
 export * from "./stats";
 export * from "./summary";
 export { backtestPrices } from "./scanWasm";
+export * from "./walkForward";
