@@ -191,8 +191,51 @@ export async function allocate(weights: any[][], prices: any[][], total_value: a
   return excelCallAsync("ALLOCATE", () => allocateFn(weights, prices, total_value, options));
 }
 
+// Black-Litterman (bodies in blackLitterman.ts; the model in src/core/optimize/blackLitterman.ts).
+import { blackLittermanFn, impliedReturnsFn, riskAversionFn } from "./blackLitterman";
+
+/**
+ * Market-implied prior returns (Black-Litterman): risk_aversion * cov * market weights + risk_free_rate.
+ * @customfunction IMPLIEDRETURNS
+ * @helpurl https://localhost:3000/formulas.html#impliedreturns
+ * @param cov Covariance matrix, N x N (a header row of names is allowed).
+ * @param market_caps Market capitalisations, a row or a column (the market weights are caps / sum).
+ * @param [risk_aversion] Risk aversion delta (blank: 1), e.g. from REBAL.RISKAVERSION.
+ * @param [risk_free_rate] Risk-free rate added to every return (blank: 0).
+ * @returns N implied returns, in the orientation of market_caps.
+ */
+export function impliedreturns(cov: any[][], market_caps: any[][], risk_aversion?: any, risk_free_rate?: any): any[][] {
+  return excelCall("IMPLIEDRETURNS", () => impliedReturnsFn(cov, market_caps, risk_aversion, risk_free_rate));
+}
+
+/**
+ * Market-implied risk aversion: (annualised mean return - risk_free_rate) / annualised variance of the market's returns.
+ * @customfunction RISKAVERSION
+ * @helpurl https://localhost:3000/formulas.html#riskaversion
+ * @param market_prices Market (index) prices, one column, oldest first; a first cell of text is a header.
+ * @param [options] Options as text or a key | value range: frequency (252), risk_free_rate (0), returns_data (FALSE).
+ * @returns The risk aversion delta.
+ */
+export function riskaversion(market_prices: any[][], options?: any[][]): number {
+  return excelCall("RISKAVERSION", () => riskAversionFn(market_prices, options));
+}
+
+/**
+ * Black-Litterman posterior returns from a prior and views (absolute or relative), PyPortfolioOpt conventions.
+ * @customfunction BLACKLITTERMAN
+ * @helpurl https://localhost:3000/formulas.html#blacklitterman
+ * @param cov Covariance matrix, N x N (a header row of names is allowed).
+ * @param prior Prior returns, a row or a column, e.g. REBAL.IMPLIEDRETURNS (blank: zero).
+ * @param views K rows: N picking weights (blank = 0), then the view return Q, then an optional confidence in [0, 1].
+ * @param [options] Options as text or a key | value range: tau (0.05), omega (default | idzorek), output (returns | cov | weights), risk_aversion (weights, 1).
+ * @returns N posterior returns (a row when prior is blank), or the N x N posterior covariance (output=cov), or weights.
+ */
+export function blacklitterman(cov: any[][], prior: any[][], views: any[][], options?: any[][]): any[][] {
+  return excelCall("BLACKLITTERMAN", () => blackLittermanFn(cov, prior, views, options));
+}
+
 // Backtests and performance statistics (bodies in backtest.ts; the engine in src/core/backtest).
-import { backtestFn, equityFn, statsFn } from "./backtest";
+import { backtestFn, equityFn, statsFn, targetsHistoryFn } from "./backtest";
 
 /**
  * Backtests a rebalancing policy on a price history: return, risk, drawdown, turnover, costs and number of rebalances, as a metric | value table.
@@ -200,7 +243,7 @@ import { backtestFn, equityFn, statsFn } from "./backtest";
  * @helpurl https://localhost:3000/formulas.html#backtest
  * @param dates Dates (Excel dates), a column, oldest first; a first row of text is a header.
  * @param prices Prices: one row per date, one column per asset; a first row of text (tickers) is a header; blank cells are missing prices.
- * @param targets Target weights, one per price column; may sum to less than 1 (the rest is cash).
+ * @param targets Target weights, one per price column (may sum to less than 1: the rest is cash), or walk-forward targets: "optimize: objective=max_sharpe; window=504; every=monthly".
  * @param [policy] Policy as "trigger=calendar; frequency=monthly" or "band_rel=0.2" text, a key | value range or a stored policy name (blank: rebalance every day).
  * @param [options] Options as text or a key | value range: initial_value (1000000), frequency (252), risk_free_rate (0), contribution, contribution_frequency (monthly).
  * @returns A 2-column table: total_return, cagr, volatility, sharpe, sortino, max_drawdown, calmar, turnover, rebalances, costs, final_value and more.
@@ -215,7 +258,7 @@ export function backtest(dates: any[][], prices: any[][], targets: any[][], poli
  * @helpurl https://localhost:3000/formulas.html#equity
  * @param dates Dates (Excel dates), a column, oldest first; a first row of text is a header.
  * @param prices Prices: one row per date, one column per asset; a first row of text (tickers) is a header; blank cells are missing prices.
- * @param targets Target weights, one per price column; may sum to less than 1 (the rest is cash).
+ * @param targets Target weights, one per price column (may sum to less than 1: the rest is cash), or walk-forward targets: "optimize: objective=max_sharpe; window=504; every=monthly".
  * @param [policy] Policy as text, a key | value range or a stored policy name (blank: rebalance every day).
  * @param [options] Options as text or a key | value range: initial_value (1000000), contribution, contribution_frequency (monthly).
  * @returns A table with one row per date: date, portfolio value after the day's trades and costs.
@@ -235,4 +278,17 @@ export function equity(dates: any[][], prices: any[][], targets: any[][], policy
  */
 export function stats(dates: any[][], values: any[][], options?: any[][]): any[][] {
   return excelCall("STATS", () => statsFn(dates, values, options));
+}
+
+/**
+ * Walk-forward targets: the optimizer's weights on each re-estimation date, from the trailing window of prices only.
+ * @customfunction TARGETSHISTORY
+ * @helpurl https://localhost:3000/formulas.html#targetshistory
+ * @param dates Dates (Excel dates), a column, oldest first; a first row of text is a header.
+ * @param prices Prices: one row per date, one column per asset; a first row of text (tickers) is a header; blank cells are missing prices.
+ * @param spec Optimizer spec, e.g. "optimize: objective=max_sharpe; returns=ema; cov=ledoit_wolf; window=504; every=monthly; max_weight=0.3".
+ * @returns A table with a header row (date, assets), then one row per re-estimation date: the date and the target weights.
+ */
+export function targetshistory(dates: any[][], prices: any[][], spec: any[][]): any[][] {
+  return excelCall("TARGETSHISTORY", () => targetsHistoryFn(dates, prices, spec, workspace));
 }

@@ -90,20 +90,20 @@ export function panelArg(value: unknown, arg: string): { panel: Panel; names?: s
   return { panel: { T, N, x }, names, bad };
 }
 
-function options(value: unknown, arg: string, known: readonly string[]): KeyValue[] {
+export function options(value: unknown, arg: string, known: readonly string[]): KeyValue[] {
   const pairs = readKeyValues(keyValueArg(value), arg);
   rejectUnknownKeys(pairs, known, arg);
   return pairs;
 }
 
-function choice<T extends string>(value: unknown, arg: string, choices: readonly T[], fallback: T): T {
+export function choice<T extends string>(value: unknown, arg: string, choices: readonly T[], fallback: T): T {
   const v = optionalScalar(value, arg);
   if (v === null) return fallback;
   return valueAsChoice({ key: arg, value: String(v), where: arg }, choices);
 }
 
 /** A vector of numbers with blanks allowed (null), for per-asset bounds. */
-function optionalVector(value: unknown, arg: string, n: number): (number | null)[] | null {
+export function optionalVector(value: unknown, arg: string, n: number): (number | null)[] | null {
   if (value === null || value === undefined) return null;
   const v = vectorArg(value, arg);
   if (v.cells.length === 1 && isBlank(v.cells[0])) return null;
@@ -112,7 +112,7 @@ function optionalVector(value: unknown, arg: string, n: number): (number | null)
 }
 
 /** Expected returns as a vector (blank allowed for objectives that do not use them). */
-function muArg(value: unknown, arg = "expected_returns"): { mu: number[] | null; orientation: Orientation; names?: string[] } {
+export function muArg(value: unknown, arg = "expected_returns"): { mu: number[] | null; orientation: Orientation; names?: string[] } {
   if (value === null || value === undefined) return { mu: null, orientation: "column" };
   const m = matrixArg(value, arg);
   if (m.length === 1 && m[0].length === 1 && isBlank(m[0][0])) return { mu: null, orientation: "column" };
@@ -185,7 +185,7 @@ function optimizeOptions(opts: unknown, known: readonly string[]): OptimizeOptio
   return o;
 }
 
-function covArg(value: unknown): { cov: unknown[][]; names?: string[] } {
+export function covArg(value: unknown): { cov: unknown[][]; names?: string[] } {
   const { rows, names } = tableArg(value, "cov", true);
   if (rows.length !== rows[0].length) throw new RebalError(`cov must be square, got ${rows.length} rows x ${rows[0].length} columns`);
   return { cov: rows, names };
