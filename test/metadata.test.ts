@@ -35,6 +35,7 @@ const CATALOGUE: Record<string, string[]> = {
   BACKTEST: ["dates", "prices", "targets", "policy?", "options?"],
   EQUITY: ["dates", "prices", "targets", "policy?", "options?"],
   STATS: ["dates", "values", "options?"],
+  TARGETSHISTORY: ["dates", "prices", "spec"],
 };
 
 /** Parameters that take ranges (asset vectors, matrices, key|value option tables): must be matrix. */

@@ -18,6 +18,7 @@ import { DecimalStyle, parseNumberText, readNumberText } from "../core/numberTex
 import { parsePolicy, Policy } from "../core/policy";
 import { readKeyValues, rejectUnknownKeys, valueAsNumber } from "../core/keyvalues";
 import { backtestSummary, parseBacktestOptions, runBacktest } from "../core/backtest";
+import { isTargetsSpec, parseTargetsSpec, runWalkForward } from "../core/backtest/walkForward";
 import { expectedReturns, riskMatrix } from "../core/estimators";
 import { Workspace } from "../core/workspace";
 import { optimize, OBJECTIVES, portfolioPerformance, OptimizeOptions, Objective, rejectUnusedOptions } from "../core/optimize";
@@ -102,7 +103,8 @@ Says per account whether the policy calls for a rebalance now (and why). Reading
 (--decimal, --max-input-mib, --max-cells). Exit codes as for trades.
 `,
   backtest: `rebal backtest <prices.csv> --targets "A=0.6, B=0.4" [--policy P] [--policies FILE] [--options "initial_value=1000000; risk_free_rate=0.02"] [--format table|csv|json] [--decimal M] [--max-input-mib N] [--max-cells N]
-prices.csv: header date, asset...; one row per day, strictly increasing dates (exactly yyyy-mm-dd). --targets may also be a list in column order ("0.6, 0.4").
+prices.csv: header date, asset...; one row per day, strictly increasing dates (exactly yyyy-mm-dd). --targets may also be a list in column order ("0.6, 0.4"),
+or walk-forward targets re-estimated from the trailing window only: --targets "optimize: objective=max_sharpe; window=504; every=monthly" (docs/formulas.md; the backtest then starts on the first estimation).
 `,
   optimize: `rebal optimize <prices.csv> [--objective ${OBJECTIVES.join("|")}] [--returns mean|arith|ema|capm] [--cov sample|ledoit_wolf|exp_cov|...] [--options "risk_free_rate=0.02; max_weight=0.4; target_return=0.1"] [--format table|csv|json] [--decimal M] [--max-input-mib N] [--max-cells N]
 --options keys: frequency (all estimators), span (--returns ema / --cov exp_cov only), risk_free_rate (the Sharpe
@@ -328,13 +330,15 @@ async function cmdBacktest(argv: string[], io: Out): Promise<number> {
   if (positionals.length !== 1) throw new UsageError("backtest needs one prices file (.csv)");
   const ro = readOptionsOf(o);
   const prices = readPrices(positionals[0], ro);
-  const targets = parseTargets(o.targets, prices.names);
+  const spec = o.targets !== undefined && isTargetsSpec(o.targets) ? parseTargetsSpec(o.targets, "--targets") : null; // walk-forward (core walkForward.ts)
+  const targets = spec === null ? parseTargets(o.targets, prices.names) : null;
   const policy = await resolvePolicy(o.policy, o.policies, ro);
   const options = parseBacktestOptions(o.options ?? "", "--options");
   const n = prices.names.length;
   const flat = new Float64Array(prices.rows.length * n);
   prices.rows.forEach((r, t) => flat.set(r, t * n));
-  const res = runBacktest({ dates: prices.dates, prices: flat, nAssets: n, targets }, policy, { ...options, workspace: new Workspace() }); // one command, one workspace
+  const run = { ...options, workspace: new Workspace() }; // one command, one workspace
+  const res = targets !== null ? runBacktest({ dates: prices.dates, prices: flat, nAssets: n, targets }, policy, run) : runWalkForward(prices.dates, flat, n, spec!, policy, run, prices.names).result;
   const rows = backtestSummary(res, options.initialValue, options).map((r) => ({
     name: r.name, value: r.name.endsWith("_date") ? serialToIso(r.value) : Number.isFinite(r.value) ? r.value : `undefined: ${r.reason}`,
   }));

@@ -10,6 +10,7 @@ import { serialDay } from "../core/calendar";
 import { RebalError } from "../core/errors";
 import { parsePolicy } from "../core/policy";
 import { backtestPrices, backtestSummary, BacktestResult, MetricRow, parseBacktestOptions, parseStatsOptions, performanceStats, runBacktest, statsRows } from "../core/backtest";
+import { isTargetsSpec, parseTargetsSpec, runWalkForward, specText, targetsHistory } from "../core/backtest/walkForward";
 import { Workspace } from "../core/workspace";
 import { Cell, divisionByZero, isBlank, keyValueArg, matrixArg, numberCell, numbersArg } from "./args";
 import { runtimeWorkspace } from "./workspace";
@@ -20,7 +21,7 @@ type Out = (number | string | boolean | Error)[][];
 const isHeaderText = (v: unknown): boolean => typeof v === "string" && v.trim() !== "" && !Number.isFinite(Number(v.trim().replace(/,/g, "").replace(/%$/, "")));
 
 /** Reads a date column (or row); a first text cell is a header. Returns serials and the offset of the first data row. */
-function datesArg(value: unknown, arg: string): { dates: Float64Array; header: number; orientation: "column" | "row" } {
+export function datesArg(value: unknown, arg: string): { dates: Float64Array; header: number; orientation: "column" | "row" } {
   const m = matrixArg(value, arg);
   let cells: unknown[];
   let orientation: "column" | "row" = "column";
@@ -72,7 +73,7 @@ function otherPrice(c: unknown, arg: string, row: number, col: number): number {
  * has run; writing into memory already touched is about twice as fast as into fresh memory), and it
  * is kept only up to the workspace's retention cap.
  */
-function pricesArg(value: unknown, arg: string, ws: Workspace): { prices: Float64Array; rows: number; cols: number; header: number } {
+export function pricesArg(value: unknown, arg: string, ws: Workspace): { prices: Float64Array; rows: number; cols: number; header: number; names?: string[] } {
   const m = matrixArg(value, arg);
   const width = m[0].length;
   let header = 0;
@@ -88,7 +89,8 @@ function pricesArg(value: unknown, arg: string, ws: Workspace): { prices: Float6
       prices[base + j] = otherPrice(row[j], arg, r + header + 1, j + 1);
     }
   }
-  return { prices, rows, cols: width, header };
+  const names = header === 1 ? m[0].map((v, j) => (isBlank(v as Cell) ? `column ${j + 1}` : String(v).trim())) : undefined;
+  return { prices, rows, cols: width, header, names };
 }
 
 function run(dates: unknown, prices: unknown, targets: unknown, policy: unknown, options: unknown, ws: Workspace): { result: BacktestResult; initialValue: number; options: ReturnType<typeof parseBacktestOptions> } {
@@ -97,6 +99,12 @@ function run(dates: unknown, prices: unknown, targets: unknown, policy: unknown,
   const d = datesArg(dates, "dates");
   const px = pricesArg(prices, "prices", ws);
   if (px.rows !== d.dates.length) throw new RebalError(`prices has ${px.rows} rows of data but dates has ${d.dates.length}: they must match (a first row of text in either is a header)`);
+  if (isTargetsSpec(targets)) {
+    // walk-forward targets (core walkForward.ts): the backtest starts on the first estimation row
+    const spec = parseTargetsSpec(specText(targets), "targets");
+    const wf = runWalkForward(d.dates, px.prices, px.cols, spec, p, { ...o, workspace: ws }, px.names);
+    return { result: wf.result, initialValue: o.initialValue, options: o };
+  }
   const t = numbersArg(targets, "targets", { min: p.allowShort ? undefined : 0 });
   if (t.values.length !== px.cols) throw new RebalError(`targets has ${t.values.length} values but prices has ${px.cols} columns: they must match`);
   const result = runBacktest({ dates: d.dates, prices: px.prices, nAssets: px.cols, targets: t.values }, p, { ...o, workspace: ws });
@@ -117,6 +125,29 @@ export function equityFn(dates: unknown, prices: unknown, targets: unknown, poli
   const { result } = run(dates, prices, targets, policy, options, ws);
   const out: Out = new Array(result.dates.length);
   for (let k = 0; k < out.length; k++) out[k] = [result.dates[k], result.values[k]];
+  return out;
+}
+
+/** REBAL.TARGETSHISTORY: a header row (date, one column per asset), then one row per estimation date. */
+export function targetsHistoryFn(dates: unknown, prices: unknown, spec: unknown, ws: Workspace = runtimeWorkspace): Out {
+  if (isBlank(spec as Cell) || (Array.isArray(spec) && spec.length === 1 && Array.isArray(spec[0]) && spec[0].length === 1 && isBlank(spec[0][0] as Cell))) {
+    throw new RebalError('spec is blank: give an optimizer spec such as "optimize: objective=min_volatility; window=504; every=monthly"');
+  }
+  let v: unknown = spec;
+  while (Array.isArray(v) && v.length === 1) v = v[0];
+  if (typeof v !== "string") throw new RebalError('spec must be a text such as "optimize: objective=min_volatility; window=504; every=monthly"');
+  const s = parseTargetsSpec(v, "spec");
+  const d = datesArg(dates, "dates");
+  const px = pricesArg(prices, "prices", ws);
+  if (px.rows !== d.dates.length) throw new RebalError(`prices has ${px.rows} rows of data but dates has ${d.dates.length}: they must match (a first row of text in either is a header)`);
+  const h = targetsHistory(d.dates, px.prices, px.cols, s, ws, px.names);
+  const n = px.cols;
+  const out: Out = [["date", ...(px.names ?? Array.from({ length: n }, (_, i) => `asset ${i + 1}`))]];
+  for (let j = 0; j < h.rows.length; j++) {
+    const row: (number | string)[] = [Math.floor(h.dates[j])];
+    for (let i = 0; i < n; i++) row.push(h.targets[j * n + i]);
+    out.push(row);
+  }
   return out;
 }
 
