@@ -5,8 +5,8 @@
  * Conventions:
  * - A decimal mark is "." (1,234.5: "," groups thousands) or "," (1.234,5: "." groups thousands).
  *   Grouping must be exact (1 to 3 leading digits, then groups of 3): "1,5" is not a number with the
- *   decimal point, "1.234.5" is not a number at all. An exponent (1e5, 2,5E-3) is allowed without
- *   grouping.
+ *   decimal point, "1.234.5" is not a number at all, and a leading group never starts with 0
+ *   ("0.123" is only ever a decimal). An exponent (1e5, 2,5E-3) is allowed without grouping.
  * - An optional sign (+, -, U+2212), an optional currency symbol before or after ($ € £ ¥), and an
  *   optional trailing "%" (divides by 100) are accepted, as they were before this reader existed.
  * - The decimal mark of a source (a CSV file, a sheet's table) is detected from its cells only when
@@ -37,9 +37,12 @@ const PLAIN: Record<DecimalMark, RegExp> = {
   ",": /^(?:\d+(?:,\d*)?|,\d+)(?:[eE][+-]?\d+)?$/,
 };
 const GROUPED: Record<DecimalMark, RegExp> = {
-  ".": /^\d{1,3}(?:,\d{3})+(?:\.\d*)?$/,
-  ",": /^\d{1,3}(?:\.\d{3})+(?:,\d*)?$/,
+  ".": /^[1-9]\d{0,2}(?:,\d{3})+(?:\.\d*)?$/,
+  ",": /^[1-9]\d{0,2}(?:\.\d{3})+(?:,\d*)?$/,
 };
+/** The common shape (digits, at most one separator, an optional "-"), read without the affix parser. */
+const SIMPLE = /^(-?)(\d+)(?:([.,])(\d+))?$/;
+const FIRST_GROUP = /^[1-9]\d{0,2}$/;
 
 /** The outcome of reading one text: a number, "not a number in this style" (null), or a range error. */
 type Read = number | null | { error: string };
@@ -70,7 +73,21 @@ function stripAffixes(text: string): { sign: string; body: string; percent: bool
   return { sign, body: s, percent };
 }
 
+function checked(x: number, digits: string): Read {
+  if (!Number.isFinite(x)) return { error: "is too large to compute with (it overflows)" };
+  if (x === 0 && /[1-9]/.test(digits)) return { error: "is too small to represent (it underflows to 0)" };
+  return x + 0;
+}
+
 function readWith(text: string, mark: DecimalMark): Read {
+  const m = SIMPLE.exec(text);
+  if (m) {
+    const sign = m[1], int = m[2], sep = m[3], frac = m[4];
+    if (sep === undefined) return checked(Number(text), int);
+    if (sep === mark) return checked(Number(`${sign}${int}.${frac}`), int + frac);
+    // the separator groups thousands: one group of three after 1-3 leading digits
+    return FIRST_GROUP.test(int) && frac.length === 3 ? checked(Number(`${sign}${int}${frac}`), int + frac) : null;
+  }
   const a = stripAffixes(text);
   if (!a) return null;
   const group = mark === "." ? "," : ".";
@@ -78,11 +95,8 @@ function readWith(text: string, mark: DecimalMark): Read {
   if (PLAIN[mark].test(a.body)) canonical = mark === "." ? a.body : a.body.replace(",", ".");
   else if (GROUPED[mark].test(a.body)) canonical = a.body.split(group).join("").replace(",", ".");
   else return null;
-  let x = Number(a.sign + canonical);
-  if (!Number.isFinite(x)) return { error: "is too large to compute with (it overflows)" };
-  if (x === 0 && /[1-9]/.test(canonical.replace(/[eE].*$/, ""))) return { error: "is too small to represent (it underflows to 0)" };
-  if (a.percent) x /= 100;
-  return x + 0; // -0 -> 0
+  const r = checked(Number(a.sign + canonical), canonical.replace(/[eE].*$/, ""));
+  return typeof r === "number" && a.percent ? r / 100 : r;
 }
 
 /**

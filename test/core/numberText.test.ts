@@ -26,6 +26,8 @@ describe("examples", () => {
     expect(() => read("1,23,456", ".")).toThrow(/is not a number$/);
     expect(() => read("1.234.5", ",")).toThrow(RebalError);
     expect(() => read("1,234e5", ".")).toThrow(RebalError);
+    expect(read("0.123", "either")).toBe(0.123); // a leading group never starts with 0
+    expect(() => read("0.123", ",")).toThrow(/it would be 0\.123 with the decimal point/);
   });
 
   test("affixes as before: %, $ € £ ¥, signs; hex, Infinity and words are not numbers", () => {
