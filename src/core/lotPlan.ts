@@ -49,10 +49,13 @@ export const F_ABS_TOL = 1e-18;
 export const CASH_TOL = 1e-13;
 /** Two values of an asset's subproblem within this (relative to their size) are a tie. */
 const TIE_TOL = 1e-12;
-/** Search budget in per-asset subproblem evaluations (about 20-40 ms); then the gap is reported. */
-export const WORK_BUDGET = 3e6;
+/** Search budget in per-asset subproblem evaluations (about 10-20 ms); then the gap is reported. */
+export const WORK_BUDGET = 1e6;
 /** |lambda| beyond this: the node's cash constraint cannot be met (the dual is unbounded). */
 const LAMBDA_LIMIT = 1e12;
+/** The band of large books (makeBand): used from this many assets on, sized to hold about BAND_ASSETS breakpoints. */
+const BAND_MIN_ASSETS = 256;
+const BAND_ASSETS = 64;
 /** cashFill(): moves considered and cash buckets of its dynamic programme. */
 const FILL_ITEMS = 64;
 const FILL_BUCKETS = 2048;
@@ -253,26 +256,33 @@ export class LotPlanner {
 
   /** Evaluates the dual at lambda: L, s+ and s-, selections into kP (s+) and kM (s-). */
   private evalDual(lambda: number): void {
-    const act = this.act;
-    const na = this.nAct;
+    const inBand = this.nFrz > 0 && lambda >= this.bandLo && lambda <= this.bandHi;
     let gp = this.fixG;
     let gm = this.fixG;
     let psi = this.fixE - lambda * this.fixG;
     let slope = 0;
     const kP = this.kP;
     const kM = this.kM;
-    for (let t = 0; t < na; t++) {
-      const i = act[t];
-      this.choose(i, lambda);
-      if (this.none) { this.infeasibleNode = true; return; }
-      psi += this.vMin;
-      gp += this.gSmall;
-      gm += this.gLarge;
-      kP[i] = this.kSmall;
-      kM[i] = this.kLarge;
-      slope += this.slope;
+    if (inBand) { gp += this.frzG; gm += this.frzG; psi += this.frzE - lambda * this.frzG; }
+    for (let pass = 0; pass < 2; pass++) {
+      if (pass === 1 && (inBand || this.nFrz === 0)) break;
+      const list = pass === 0 ? this.act : this.frz;
+      const na = pass === 0 ? this.nAct : this.nFrz;
+      for (let t = 0; t < na; t++) {
+        const i = list[t];
+        this.choose(i, lambda);
+        if (this.none) { this.infeasibleNode = true; return; }
+        psi += this.vMin;
+        gp += this.gSmall;
+        gm += this.gLarge;
+        kP[i] = this.kSmall;
+        kM[i] = this.kLarge;
+        slope += this.slope;
+      }
+      this.work += na + 1;
     }
-    this.work += na + 1;
+    if (inBand && this.frzDirty) { for (let t = 0; t < this.nFrz; t++) { const i = this.frz[t]; kP[i] = kM[i] = this.frzK[i]; } this.frzDirty = false; }
+    else if (!inBand && this.nFrz > 0) this.frzDirty = true;
     const cu = this.dc + lambda * 0.5;
     const cs = cu > this.r ? cu : this.r;
     if (cu > this.r) slope += 0.5;
@@ -287,17 +297,75 @@ export class LotPlanner {
   private nAct = 0;
   private fixE = 0;
   private fixG = 0;
+  // The band (large books): whole-lot assets whose choice is the same at both ends of
+  // [bandLo, bandHi] keep it for every lambda inside (choices are monotone in lambda), so inside the
+  // band they are summed once (frzE, frzG) and only the others are solved per evaluation.
+  private frz = new Int32Array(0);
+  private nFrz = 0;
+  private frzK = new Float64Array(0);
+  private isFrz = new Uint8Array(0);
+  private frzE = 0;
+  private frzG = 0;
+  private frzDirty = true;
+  private bandLo = 0;
+  private bandHi = -1;
+  private bandOn = false;
+
+  /**
+   * Sets the band around the root's lambda* (BAND_ASSETS expected inside it) and freezes the
+   * whole-lot assets whose choice does not change across it. Two full evaluations.
+   */
+  private makeBand(lam: number): void {
+    const n = this.n;
+    this.bandOn = false;
+    this.nFrz = 0;
+    if (n < BAND_MIN_ASSETS) return;
+    let inv = 0;
+    for (let i = 0; i < n; i++) if (this.isInt[i] && this.lo[i] !== this.hi[i]) inv += 1 / this.delta[i];
+    if (!(inv > 0)) return;
+    const w = BAND_ASSETS / inv; // breakpoints are 2 delta / beta apart per asset
+    const lo = lam - w, hi = lam + w;
+    if (this.frzK.length < n) { this.frzK = new Float64Array(this.e0.length); this.isFrz = new Uint8Array(this.e0.length); this.frz = new Int32Array(this.e0.length); }
+    this.evalDual(lo);
+    if (this.infeasibleNode) return;
+    this.frzK.set(this.kM.subarray(0, n));
+    this.evalDual(hi);
+    if (this.infeasibleNode) return;
+    let nf = 0;
+    for (let i = 0; i < n; i++) {
+      this.isFrz[i] = 0;
+      if (!this.isInt[i] || this.lo[i] === this.hi[i] || this.frzK[i] !== this.kP[i]) continue;
+      this.isFrz[i] = 1;
+      nf++;
+    }
+    if (nf < BAND_MIN_ASSETS / 2) return;
+    this.bandLo = lo; this.bandHi = hi; this.bandOn = true;
+  }
 
   /** Splits the node's assets into fixed ones (summed once) and active ones; false if a domain is empty. */
   private prepareNode(): boolean {
     const n = this.n;
     if (this.act.length < n) this.act = new Int32Array(Math.max(n, 2 * this.act.length));
     let na = 0;
+    let nf = 0;
     let fe = 0;
     let fg = 0;
+    let ze = 0;
+    let zg = 0;
+    const band = this.bandOn;
     for (let i = 0; i < n; i++) {
       const lo = this.lo[i];
-      if (lo !== this.hi[i]) { this.act[na++] = i; continue; }
+      if (lo !== this.hi[i]) {
+        // frozen in the band unless this node narrowed its domain
+        if (band && this.isFrz[i] && lo === this.rootLo[i] && this.hi[i] === this.rootHi[i]) {
+          this.frz[nf++] = i;
+          const k = this.frzK[i];
+          const e = this.e0[i] + k * this.delta[i];
+          ze += e * e;
+          zg += this.g(i, k);
+        } else this.act[na++] = i;
+        continue;
+      }
       if (lo !== 0 && (lo > 0 ? lo < this.mp[i] : -lo < this.mn[i])) return false; // inside the min_trade gap
       const e = this.e0[i] + lo * this.delta[i];
       fe += e * e;
@@ -305,6 +373,10 @@ export class LotPlanner {
       this.kP[i] = this.kM[i] = lo;
     }
     this.nAct = na;
+    this.nFrz = nf;
+    this.frzE = ze;
+    this.frzG = zg;
+    this.frzDirty = true;
     this.fixE = fe;
     this.fixG = fg;
     this.infeasibleNode = false;
@@ -412,8 +484,11 @@ export class LotPlanner {
       let bestDist = Infinity;
       let nb = 0;
       let walkable = slA === 0.5 && slB === 0.5; // only the cash moves continuously inside
-      for (let t = 0; t < this.nAct; t++) {
-        const i = this.act[t];
+      // frozen assets can differ only when an end of the bracket lies outside the band
+      const scanFrozen = this.nFrz > 0 && !(la >= this.bandLo && lb <= this.bandHi);
+      const total = this.nAct + (scanFrozen ? this.nFrz : 0);
+      for (let t = 0; t < total; t++) {
+        const i = t < this.nAct ? this.act[t] : this.frz[t - this.nAct];
         const ka = this.ka[i], kb = this.kb[i];
         if (ka === kb || !this.differ(i, ka, kb)) continue;
         const c = this.crossing(i, ka, kb, la, lb);
@@ -763,6 +838,8 @@ export class LotPlanner {
     const n = this.n;
     this.incF = Infinity;
     this.work = 0;
+    this.bandOn = false;
+    this.nFrz = 0;
     this.best.fill(0, 0, n);
     if (start) this.offer(start);
     const zero = this.cur;
@@ -789,6 +866,7 @@ export class LotPlanner {
     let openMin = Infinity;
     this.unresolved = Infinity;
     this.pushChildren(0, rootBound);
+    this.makeBand(this.lamStar);
     let stopped = false;
     while (this.sp > 0) {
       if (this.work > budget) { stopped = true; break; }
@@ -882,6 +960,8 @@ private pushChildren(depth: number, bound: number): void {
    * relaxation) exactly and leaves its k in `best`; returns lambda*.
    */
   solveConvex(warm: number): number {
+    this.bandOn = false;
+    this.nFrz = 0;
     for (let i = 0; i < this.n; i++) { this.isInt[i] = 0; this.mp[i] = 0; this.mn[i] = 0; }
     const f = this.f;
     this.f = 0;
