@@ -310,6 +310,8 @@ export class LotPlanner {
   private bandLo = 0;
   private bandHi = -1;
   private bandOn = false;
+  /** Use the band on large books (false: every evaluation solves every asset; for differential tests). */
+  useBand = true;
 
   /**
    * Sets the band around the root's lambda* (BAND_ASSETS expected inside it) and freezes the
@@ -319,7 +321,7 @@ export class LotPlanner {
     const n = this.n;
     this.bandOn = false;
     this.nFrz = 0;
-    if (n < BAND_MIN_ASSETS) return;
+    if (n < BAND_MIN_ASSETS || !this.useBand) return;
     let inv = 0;
     for (let i = 0; i < n; i++) if (this.isInt[i] && this.lo[i] !== this.hi[i]) inv += 1 / this.delta[i];
     if (!(inv > 0)) return;
