@@ -234,6 +234,24 @@ export function blacklitterman(cov: any[][], prior: any[][], views: any[][], opt
   return excelCall("BLACKLITTERMAN", () => blackLittermanFn(cov, prior, views, options));
 }
 
+// Tail-risk optimizers (body in tail.ts; the LPs in src/core/optimize/tail.ts, HiGHS loaded on demand).
+import { optimizeTailFn } from "./tail";
+
+/**
+ * Weights that minimise tail risk as linear programs (PyPortfolioOpt EfficientCVaR / EfficientCDaR): min_cvar (default), efficient_cvar, min_cdar, efficient_cdar.
+ * @customfunction OPTIMIZETAIL
+ * @helpurl https://localhost:3000/formulas.html#optimizetail
+ * @param prices Prices: one row per date (oldest first), one column per asset; a first row of text is a header; every asset needs a price on every date.
+ * @param [objective] min_cvar (default), efficient_cvar, min_cdar, efficient_cdar.
+ * @param [options] Options as text or a key | value range: beta (0.95), target_return (efficient_*), min_weight (0), max_weight (1), frequency (252), returns_data (FALSE), output (weights | summary).
+ * @param [lower] Per-asset lower bounds (override min_weight; blank cells use it).
+ * @param [upper] Per-asset upper bounds (override max_weight; blank cells use it).
+ * @returns N weights in a column, or a metric | value table (output=summary).
+ */
+export async function optimizetail(prices: any[][], objective?: any, options?: any[][], lower?: any[][], upper?: any[][]): Promise<any[][]> {
+  return excelCallAsync("OPTIMIZETAIL", () => optimizeTailFn(prices, objective, options, lower, upper));
+}
+
 // Backtests and performance statistics (bodies in backtest.ts; the engine in src/core/backtest).
 import { backtestFn, equityFn, statsFn, targetsHistoryFn } from "./backtest";
 

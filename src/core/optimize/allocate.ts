@@ -9,6 +9,7 @@
  *   x integer >= 0, solved by HiGHS (npm `highs`, WebAssembly) loaded lazily on first use.
  * With `lot` sizes, quantities are multiples of the lot (a lot is one unit of price lot * p).
  */
+import type { Highs } from "highs";
 import { RebalError, fmt } from "../errors";
 
 export interface AllocationResult {
@@ -85,14 +86,16 @@ export function allocateGreedy(weights: ReadonlyArray<unknown>, prices: Readonly
   return { quantities, leftover: Math.max(funds, 0) };
 }
 
-type HighsSolver = { solve(problem: string, options?: Record<string, unknown>): { Status: string; Columns: Record<string, { Primal: number }> } };
-let highsPromise: Promise<HighsSolver> | null = null;
+let highsPromise: Promise<Highs> | null = null;
 
-/** Lazily loads the HiGHS WebAssembly solver (a separate chunk; not in the functions' main bundle). */
-export function loadHighs(): Promise<HighsSolver> {
+/**
+ * Lazily loads the HiGHS WebAssembly solver (a separate chunk; not in the functions' main bundle),
+ * shared by the integer allocation here (LP text) and the tail-risk LPs (tail.ts, model API).
+ */
+export function loadHighs(): Promise<Highs> {
   if (!highsPromise) {
     highsPromise = import(/* webpackChunkName: "highs" */ "highs").then((m) => {
-      const loader = ((m as unknown as { default?: unknown }).default ?? m) as (opts?: unknown) => Promise<HighsSolver>;
+      const loader = ((m as unknown as { default?: unknown }).default ?? m) as (opts?: unknown) => Promise<Highs>;
       return loader();
     });
     highsPromise.catch(() => { highsPromise = null; });
@@ -118,7 +121,7 @@ export async function allocateLp(weights: ReadonlyArray<unknown>, prices: Readon
   rows.push(` cash: ${p.map((v, i) => `+ ${num(v)} x${i}`).join(" ")} <= ${num(total)}`);
   const lp = `Minimize\n obj: ${obj.join(" ")}\nSubject To\n${rows.join("\n")}\nBounds\n${bounds.join("\n")}\nGenerals\n ${gens.join(" ")}\nEnd\n`;
   const highs = await loadHighs();
-  const res = highs.solve(lp, { output_flag: false, mip_rel_gap: 0, mip_abs_gap: 1e-9 });
+  const res = highs.solve(lp, { output_flag: false, mip_rel_gap: 0, mip_abs_gap: 1e-9 }) as unknown as { Status: string; Columns: Record<string, { Primal: number }> };
   if (res.Status !== "Optimal") throw new RebalError(`lp allocation failed: solver status ${res.Status}`);
   const quantities = new Array<number>(n);
   let spent = 0;
