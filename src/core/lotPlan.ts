@@ -56,7 +56,8 @@ const LAMBDA_LIMIT = 1e12;
 /** The band of large books (makeBand): used from this many assets on, sized to hold about BAND_ASSETS breakpoints. */
 const BAND_MIN_ASSETS = 256;
 const BAND_ASSETS = 64;
-/** cashFill(): moves considered and cash buckets of its dynamic programme. */
+/** cashFill(): moves considered, cash buckets of its dynamic programme, and the node count that triggers it. */
+const FILL_AFTER_NODES = 48;
 const FILL_ITEMS = 64;
 const FILL_BUCKETS = 2048;
 /** polish(): rounds of moves at most; pairs over all moves up to this many, else over the top ones. */
@@ -695,6 +696,7 @@ export class LotPlanner {
   private dpBest = new Float64Array(0);
   private dpNext = new Float64Array(0);
   private dpPick = new Uint8Array(0);
+  private rootSel = new Float64Array(0);
 
   /**
    * A primal for books where the bound is tight but the cash balance is a subset-sum puzzle (many
@@ -703,11 +705,10 @@ export class LotPlanner {
    * moves of smallest reduced cost) picks the combination minimising F = sum of the own terms + the
    * cash term. The plan it finds is offered with its exact F (the buckets only guide the choice).
    */
-  private cashFill(): void {
+  private cashFill(sel: Float64Array, lam: number): void {
     const n = this.n;
-    const lam = this.lamStar;
     const base = this.cur;
-    base.set(this.selA.subarray(0, n));
+    base.set(sel.subarray(0, n));
     this.objectiveOf(base);
     const c0 = this.lastCash;
     const u = c0 - this.dc;
@@ -859,9 +860,10 @@ export class LotPlanner {
     if (this.prunes(rootBound)) return this.result(nodes, rootBound, true);
     this.polish();
     if (this.prunes(rootBound)) return this.result(nodes, rootBound, true);
-    this.cashFill();
-    this.polish();
-    if (this.prunes(rootBound)) return this.result(nodes, rootBound, true);
+    // the root's selection and lambda*, for cashFill once the search has spent FILL_AFTER_NODES nodes
+    if (this.rootSel.length < n) this.rootSel = new Float64Array(this.lo.length);
+    this.rootSel.set(this.selA.subarray(0, n));
+    const rootLam = this.lamStar;
     // depth-first search
     this.sp = 0;
     let tp = 0;
@@ -883,6 +885,12 @@ export class LotPlanner {
       this.trAsset[tp] = j; this.trLo[tp] = this.lo[j]; this.trHi[tp] = this.hi[j]; this.trDepth[tp] = depth; tp++;
       this.lo[j] = this.stLo[this.sp]; this.hi[j] = this.stHi[this.sp];
       nodes++;
+      if (nodes === FILL_AFTER_NODES) {
+        // a hard book: try the subset-sum fill from the root's selection
+        const before = this.incF;
+        this.cashFill(this.rootSel, rootLam);
+        if (this.incF < before) this.polish();
+      }
       if (!this.solveDual(this.stLambda[this.sp])) continue;
       const bound = Math.max(this.bestL, pb);
       const before = this.incF;
