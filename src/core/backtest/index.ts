@@ -11,4 +11,3 @@ export * from "./progress";
 export * from "./stats";
 export * from "./summary";
 export { backtestPrices } from "./scanWasm";
-export * from "./walkForward";
