@@ -124,6 +124,20 @@ describe("planTrades invariants", () => {
     }), params);
   });
 
+  test("what the plan proves is consistent: its objective is its F, the bound is below it, the gap in [0, 1]", () => {
+    fc.assert(fc.property(bookArb, policyArb, (b, { policy }) => {
+      const plan = planTrades(toBook(b), policy);
+      if (!plan.decision.due) { expect(plan.optimalityGap).toBe(0); return; }
+      const f = objectiveF(b, policy, plan.trades);
+      expect(Math.abs(plan.objective - f)).toBeLessThanOrEqual(1e-12 * Math.max(f, 1e-6));
+      expect(plan.lowerBound).toBeLessThanOrEqual(plan.objective * (1 + 1e-12) + 1e-18);
+      expect(plan.optimalityGap).toBeGreaterThanOrEqual(0);
+      expect(plan.optimalityGap).toBeLessThanOrEqual(1);
+      if (plan.optimalityGap > 0) expect((plan.objective - plan.lowerBound) / plan.objective).toBeCloseTo(plan.optimalityGap, 12);
+      expect(Number.isInteger(plan.nodes) && plan.nodes >= 1).toBe(true);
+    }), params);
+  });
+
   test("no NaN or Infinity anywhere in the plan", () => {
     fc.assert(fc.property(bookArb, policyArb, (b, { policy }) => {
       const bad = allFinite(planTrades(toBook(b), policy));
