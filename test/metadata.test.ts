@@ -36,6 +36,8 @@ const CATALOGUE: Record<string, string[]> = {
   EQUITY: ["dates", "prices", "targets", "policy?", "options?"],
   STATS: ["dates", "values", "options?"],
   TARGETSHISTORY: ["dates", "prices", "spec"],
+  SIMULATE: ["dates", "prices", "targets", "policies", "options?"],
+  SWEEP: ["dates", "prices", "targets", "base_policy", "key", "values", "key2?", "values2?", "statistic?"],
 };
 
 /** Parameters that take ranges (asset vectors, matrices, key|value option tables): must be matrix. */

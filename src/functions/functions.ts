@@ -310,3 +310,41 @@ export function stats(dates: any[][], values: any[][], options?: any[][]): any[]
 export function targetshistory(dates: any[][], prices: any[][], spec: any[][]): any[][] {
   return excelCall("TARGETSHISTORY", () => targetsHistoryFn(dates, prices, spec, workspace));
 }
+
+// Monte Carlo and sweeps (bodies in simulate.ts; the models in src/core/simulate).
+import { simulateFn, sweepFn } from "./simulate";
+
+/**
+ * Monte Carlo of rebalancing policies: each policy on the same resampled price paths (stationary block bootstrap of the daily return rows), as a percentile table.
+ * @customfunction SIMULATE
+ * @helpurl https://localhost:3000/formulas.html#simulate
+ * @param dates Dates (Excel dates), a column, oldest first; a first row of text is a header.
+ * @param prices Prices: one row per date, one column per asset; a first row of text (tickers) is a header; blank cells are missing prices.
+ * @param targets Target weights, one per price column; may sum to less than 1 (the rest is cash).
+ * @param policies A column (or row) of policy texts, e.g. "trigger=calendar; frequency=quarterly"; one result block per policy.
+ * @param [options] Options as text or a key | value range: paths (1000), years (10), block (21 days), seed (1), initial_value, risk_free_rate, contribution.
+ * @returns A table with a header row: policy, statistic, mean, p5, p25, p50, p75, p95; one row per policy and statistic.
+ */
+export function simulate(dates: any[][], prices: any[][], targets: any[][], policies: any[][], options?: any[][]): any[][] {
+  return excelCall("SIMULATE", () => simulateFn(dates, prices, targets, policies, options, workspace));
+}
+
+/**
+ * A backtest statistic over a grid of one or two policy keys (e.g. band_abs x frequency), with row and column headers.
+ * @customfunction SWEEP
+ * @helpurl https://localhost:3000/formulas.html#sweep
+ * @param dates Dates (Excel dates), a column, oldest first; a first row of text is a header.
+ * @param prices Prices: one row per date, one column per asset; a first row of text (tickers) is a header; blank cells are missing prices.
+ * @param targets Target weights, one per price column; may sum to less than 1 (the rest is cash).
+ * @param base_policy The policy whose other keys every grid cell uses (text or a key | value range; blank: defaults).
+ * @param key The policy key to sweep down the rows, e.g. "band_abs".
+ * @param values Its values: a row or column of cells, or a text "0.02, 0.05, 0.1".
+ * @param [key2] A second policy key, swept across the columns, e.g. "frequency".
+ * @param [values2] Its values.
+ * @param [statistic] The REBAL.BACKTEST statistic to show (sharpe): cagr, volatility, max_drawdown, turnover, costs, final_value...
+ * @param [options] Backtest options as text or a key | value range: initial_value, risk_free_rate, contribution.
+ * @returns One key: a header row (key, statistic) and a row per value; two keys: a grid with the key2 values across and the key values down.
+ */
+export function sweep(dates: any[][], prices: any[][], targets: any[][], base_policy: any[][], key: any, values: any[][], key2?: any, values2?: any[][], statistic?: any, options?: any[][]): any[][] {
+  return excelCall("SWEEP", () => sweepFn(dates, prices, targets, base_policy, key, values, key2, values2, statistic, options, workspace));
+}

@@ -7,3 +7,4 @@
 export * from "./random";
 export * from "./bootstrap";
 export * from "./simulate";
+export * from "./sweep";
