@@ -25,6 +25,8 @@ import { optimize, OBJECTIVES, portfolioPerformance, OptimizeOptions, Objective,
 import { EXIT, FileError, UsageError } from "./errors";
 import { Account, ReadOptions, defaultLimits, loadInputs, readBytes, readWorkbook, storedPolicy } from "./inputs";
 import { defaultJobs, planInWorkers, planSequential, progressBar } from "./batch";
+import { simulateHere, simulateInWorkers, WorkerInputError } from "./simulate";
+import { parseSimulateOptions, PERCENTILES } from "../core/simulate/simulate";
 import { tidy, tradeRows } from "./plan";
 import { addTradeSheet, formatCsv, formatJson, formatTable, inputsHash, toCsv, version } from "./output";
 import { readPrices, serialToIso } from "./prices";
@@ -39,6 +41,7 @@ Usage:
   rebal check  <holdings.csv|book.xlsx>... [--cash N] [--policy ...] [--format table|json] [--out FILE [--force]]
   rebal backtest <prices.csv> --targets "A=0.6, B=0.4" [--policy ...] [--options "initial_value=100000"] [--format table|csv|json]
   rebal optimize <prices.csv> [--objective min_volatility] [--returns mean] [--cov sample] [--options "max_weight=0.4"] [--format ...]
+  rebal simulate <prices.csv> --targets "A=0.6, B=0.4" --policy P [--policy P2 ...] [--options "paths=1000; years=10; seed=1"] [--jobs N]
   rebal demo [--out rebal-demo.xlsx] [--force]
   rebal <command> --help
 
@@ -112,6 +115,12 @@ ratio; also max_sharpe and capm), target_return (efficient_return), target_volat
 risk_aversion (max_utility), min_weight / max_weight / gamma (min_volatility, max_sharpe, efficient_*, max_utility).
 An option the objective does not use is an error (hrp, inverse_variance, equal and risk_parity take no bounds),
 and so are bounds no portfolio can meet (max_weight=0.01 with 20 assets).
+`,
+  simulate: `rebal simulate <prices.csv> --targets "A=0.6, B=0.4" --policy P [--policy P2 ...] [--policies FILE] [--options "paths=1000; years=10; block=21; seed=1"] [--jobs N] [--quiet] [--format table|csv|json] [--decimal M] [--max-input-mib N] [--max-cells N]
+REBAL.SIMULATE on the command line: every --policy (text, or a stored name with --policies FILE.xlsx) runs on the same
+paths, a stationary block bootstrap of the prices' daily return rows; prints policy, statistic, mean, p5, p25, p50, p75, p95.
+--options: paths, years, block, seed, initial_value, frequency, risk_free_rate, contribution, contribution_frequency.
+Paths run on --jobs worker threads (default: auto; 1 = this thread); the numbers do not depend on --jobs.
 `,
   demo: `rebal demo [--out rebal-demo.xlsx] [--force]
 Writes a demo workbook from data/factors_dataset.csv.gz (Holdings, Prices, the stored policy "Demo", live REBAL formulas, a trade sheet) and prints the trades.
@@ -346,6 +355,54 @@ async function cmdBacktest(argv: string[], io: Out): Promise<number> {
   return EXIT.OK;
 }
 
+async function cmdSimulate(argv: string[], io: Out): Promise<number> {
+  // --policy may be repeated: collected here, the rest parsed as usual
+  const texts: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--policy") { if (i + 1 >= argv.length) throw new UsageError("--policy needs a value"); texts.push(argv[++i]); }
+    else if (argv[i].startsWith("--policy=")) texts.push(argv[i].slice("--policy=".length));
+    else rest.push(argv[i]);
+  }
+  const { values: o, flags: f, positionals } = parse(rest, { targets: { type: "string" }, policies: { type: "string" }, options: { type: "string" }, format: { type: "string" }, jobs: { type: "string" }, quiet: { type: "boolean" }, ...READ_OPTIONS });
+  if (f.help) { io.stdout(COMMAND_HELP.simulate); return EXIT.OK; }
+  const format = choice(o.format, "format", ["table", "csv", "json"] as const, "table");
+  if (positionals.length !== 1) throw new UsageError("simulate needs one prices file (.csv)");
+  if (texts.length === 0) throw new UsageError('simulate needs at least one --policy (e.g. --policy "trigger=calendar; frequency=quarterly")');
+  const jobs = o.jobs === undefined ? defaultJobs() : countOption(o.jobs, "jobs", 1);
+  const ro = readOptionsOf(o);
+  const prices = readPrices(positionals[0], ro);
+  const targets = parseTargets(o.targets, prices.names);
+  const policies: Policy[] = [];
+  for (const t of texts) policies.push(await resolvePolicy(t, o.policies, ro));
+  const options = parseSimulateOptions(o.options ?? "", "--options");
+  const n = prices.names.length;
+  const flat = new Float64Array(prices.rows.length * n);
+  prices.rows.forEach((r, t) => flat.set(r, t * n));
+  const input = { dates: prices.dates, prices: flat, n, targets, policies, options };
+  const bar = f.quiet ? null : progressBar("paths");
+  let res;
+  try {
+    res = jobs <= 1 ? simulateHere(input, bar?.update) : await simulateInWorkers(input, jobs, bar?.update);
+  } catch (e) {
+    if (e instanceof WorkerInputError) throw new RebalError(e.message);
+    throw e;
+  } finally {
+    bar?.end();
+  }
+  const header = ["policy", "statistic", "mean", ...PERCENTILES.map((q) => `p${q}`)];
+  const num = (x: number) => (Number.isFinite(x) ? tidy(x) : "undefined");
+  const rows = res.summary.map((r) => [texts[r.policy], r.statistic, num(r.mean), ...r.percentiles.map(num)]);
+  if (format === "json") io.stdout(JSON.stringify(rows.map((r) => Object.fromEntries(header.map((h, j) => [h, r[j]]))), null, 1) + "\n");
+  else if (format === "csv") io.stdout(toCsv(rows, header));
+  else {
+    const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === "number" ? String(Number(c.toPrecision(8))) : String(c))))];
+    const w = header.map((_, j) => cells.reduce((m, r) => Math.max(m, r[j].length), 0));
+    io.stdout(cells.map((r) => r.map((c, j) => (j < 2 ? c.padEnd(w[j]) : c.padStart(w[j]))).join("  ")).join("\n") + "\n");
+  }
+  return EXIT.OK;
+}
+
 /** `rebal optimize --options` keys: which estimator or objective option each one sets. */
 const OPTIMIZE_KEYS = ["risk_free_rate", "target_return", "target_volatility", "risk_aversion", "min_weight", "max_weight", "gamma", "frequency", "span"] as const;
 
@@ -409,8 +466,9 @@ export async function main(argv: string[], io: Out = { stdout: (s) => process.st
       case "check": return await cmdTrades(rest, io, true);
       case "backtest": return await cmdBacktest(rest, io);
       case "optimize": return await cmdOptimize(rest, io);
+      case "simulate": return await cmdSimulate(rest, io);
       case "demo": return await cmdDemo(rest, io);
-      default: throw new UsageError(`unknown command "${cmd}" (commands: trades, check, backtest, optimize, demo)`);
+      default: throw new UsageError(`unknown command "${cmd}" (commands: trades, check, backtest, optimize, simulate, demo)`);
     }
   } catch (e) {
     if (e instanceof UsageError) { io.stderr(`rebal: ${e.message}\nTry "rebal --help".\n`); return EXIT.USAGE; }
