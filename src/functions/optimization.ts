@@ -14,7 +14,7 @@
 import { RebalError } from "../core/errors";
 import { expectedReturns, Panel, panelFromRaw, riskMatrixRows } from "../core/estimators";
 import { KeyValue, readKeyValues, rejectUnknownKeys, valueAsBoolean, valueAsChoice, valueAsNumber } from "../core/keyvalues";
-import { allocate, efficientFrontier, optimize, OBJECTIVES, OptimizeOptions, portfolioPerformance } from "../core/optimize";
+import { allocate, efficientFrontier, optimize, optimizeDetailed, OBJECTIVES, OptimizeOptions, portfolioPerformance } from "../core/optimize";
 import { Workspace } from "../core/workspace";
 import { isBlank, keyValueArg, matrixArg, numberCell, Orientation, optionalNumber, optionalScalar, shapeVector, vectorArg } from "./args";
 import { runtimeWorkspace } from "./workspace";
@@ -166,7 +166,8 @@ export function covFn(prices: unknown, method: unknown, opts: unknown, ws: Works
   return riskMatrixRows(panelFromRaw(panel, !!o.returnsData, names), m, o);
 }
 
-const OPT_KEYS = ["risk_free_rate", "target_return", "target_volatility", "risk_aversion", "min_weight", "max_weight", "gamma", "market_neutral"] as const;
+const OPT_KEYS = ["risk_free_rate", "target_return", "target_volatility", "risk_aversion", "min_weight", "max_weight", "gamma", "market_neutral",
+  "max_assets", "min_position", "max_nodes", "solver", "seed", "output"] as const;
 
 function optimizeOptions(opts: unknown, known: readonly string[]): OptimizeOptions {
   const o: OptimizeOptions = {};
@@ -180,6 +181,12 @@ function optimizeOptions(opts: unknown, known: readonly string[]): OptimizeOptio
       case "max_weight": o.maxWeight = valueAsNumber(kv); break;
       case "gamma": o.gamma = valueAsNumber(kv); break;
       case "market_neutral": o.marketNeutral = valueAsBoolean(kv); break;
+      case "max_assets": o.maxAssets = valueAsNumber(kv); break;
+      case "min_position": o.minPosition = valueAsNumber(kv); break;
+      case "max_nodes": o.maxNodes = valueAsNumber(kv); break;
+      case "solver": o.solver = valueAsChoice(kv, ["auto", "exact", "genetic"] as const); break;
+      case "seed": o.seed = valueAsNumber(kv); break;
+      case "output": valueAsChoice(kv, ["weights", "summary"] as const); break; // read by optimizeFn
     }
   }
   return o;
@@ -202,7 +209,29 @@ export function optimizeFn(expected: unknown, cov: unknown, objective: unknown, 
   o.lower = optionalVector(lower, "lower", n);
   o.upper = optionalVector(upper, "upper", n);
   o.workspace = ws;
-  return shapeVector(optimize(obj, mu, c.cov, o), orientation);
+  const output = readKeyValues(keyValueArg(opts), "options").find((kv) => kv.key === "output");
+  if (!output || valueAsChoice(output, ["weights", "summary"] as const) === "weights") return shapeVector(optimize(obj, mu, c.cov, o), orientation);
+  return optimizeSummary(obj, mu, c.cov, o);
+}
+
+/**
+ * output=summary: a metric | value table — status ("optimal (proven)", or the search's proven gap when
+ * the max_nodes budget stopped a max_assets / min_position search), gap, nodes, held, solver, then
+ * expected_return (when given), volatility and sharpe (risk_free_rate, when the volatility is not 0).
+ */
+function optimizeSummary(obj: string, mu: number[] | null, cov: unknown[][], o: OptimizeOptions): Out {
+  const { weights, report } = optimizeDetailed(obj, mu, cov, o);
+  const held = weights.filter((w) => w !== 0).length;
+  const gap = report ? report.gap : 0;
+  const rows: Out = [
+    ["status", gap === 0 ? "optimal (proven)" : `stopped at max_nodes: within ${(gap * 100).toPrecision(3)}% of optimal (proven)`],
+    ["gap", gap], ["nodes", report ? report.nodes : 1], ["held", held], ["solver", report ? report.solver : "convex"],
+  ];
+  const vol = Math.sqrt(Math.max(weights.reduce((s, wi, i) => s + wi * (cov[i] as number[]).reduce((t, x, j) => t + x * weights[j], 0), 0), 0));
+  if (mu) rows.push(["expected_return", weights.reduce((s, wi, i) => s + wi * mu[i], 0)]);
+  rows.push(["volatility", vol]);
+  if (mu && vol > 0) rows.push(["sharpe", (weights.reduce((s, wi, i) => s + wi * mu[i], 0) - (o.riskFreeRate ?? 0)) / vol]);
+  return rows;
 }
 
 export function performanceFn(weights: unknown, expected: unknown, cov: unknown, riskFreeRate: unknown): Out {

@@ -4,13 +4,17 @@
  * efficient_return, efficient_risk, max_utility, risk_parity, hrp, inverse_variance, equal.
  * `expected_returns` may be null for objectives that do not use it. OBJECTIVE_OPTIONS says which
  * options each objective applies; interfaces (the CLI) call rejectUnusedOptions so that no option is
- * silently ignored. Infeasible bounds are errors naming the limit (problem.ts).
+ * silently ignored. Infeasible bounds are errors naming the limit (problem.ts). `max_assets` /
+ * `min_position` route the mean-variance objectives through cardinality.ts (exact branch and bound,
+ * or genetic.ts with solver=genetic); optimizeDetailed also returns that search's report (gap).
  */
 import { RebalError } from "../errors";
 import { efficientReturn, efficientRisk, maxSharpe, maxUtility, minVolatility } from "./efficient";
 import { equalWeights, hrp, inverseVariance } from "./hrp";
 import { OptimizeOptions, prepare } from "./problem";
 import { riskParityPrepared } from "./riskParity";
+import { CARDINALITY_OBJECTIVES, CardinalityObjective, CardinalityResult, cardinalityBranchAndBound } from "./cardinality";
+import { cardinalityGenetic } from "./genetic";
 
 export const OBJECTIVES = [
   "min_volatility", "max_sharpe", "efficient_return", "efficient_risk", "max_utility", "risk_parity", "hrp", "inverse_variance", "equal",
@@ -28,10 +32,12 @@ type OptionKey = Exclude<keyof OptimizeOptions, "names" | "workspace">;
 export const OPTION_NAMES: Record<OptionKey, string> = {
   riskFreeRate: "risk_free_rate", targetReturn: "target_return", targetVolatility: "target_volatility", riskAversion: "risk_aversion",
   minWeight: "min_weight", maxWeight: "max_weight", lower: "lower", upper: "upper", gamma: "gamma", marketNeutral: "market_neutral",
-  riskBudget: "risk_budget",
+  riskBudget: "risk_budget", maxAssets: "max_assets", minPosition: "min_position", maxNodes: "max_nodes", solver: "solver", seed: "seed",
 };
 
 const BOUNDS: OptionKey[] = ["minWeight", "maxWeight", "lower", "upper"];
+/** cardinality.ts: the mean-variance objectives take max_assets / min_position */
+const CARD: OptionKey[] = ["maxAssets", "minPosition", "maxNodes", "solver", "seed"];
 
 /**
  * The options each objective applies; rejectUnusedOptions refuses any other, so no option is
@@ -39,11 +45,11 @@ const BOUNDS: OptionKey[] = ["minWeight", "maxWeight", "lower", "upper"];
  * (as PyPortfolioOpt's HRPOpt), risk parity takes only risk budgets, max_sharpe is not market-neutral.
  */
 export const OBJECTIVE_OPTIONS: Record<Objective, readonly OptionKey[]> = {
-  min_volatility: [...BOUNDS, "gamma", "marketNeutral"],
-  max_sharpe: ["riskFreeRate", ...BOUNDS, "gamma"],
-  efficient_return: ["targetReturn", ...BOUNDS, "gamma", "marketNeutral"],
-  efficient_risk: ["targetVolatility", ...BOUNDS, "gamma", "marketNeutral"],
-  max_utility: ["riskAversion", ...BOUNDS, "gamma", "marketNeutral"],
+  min_volatility: [...BOUNDS, "gamma", "marketNeutral", ...CARD],
+  max_sharpe: ["riskFreeRate", ...BOUNDS, "gamma", ...CARD],
+  efficient_return: ["targetReturn", ...BOUNDS, "gamma", "marketNeutral", ...CARD],
+  efficient_risk: ["targetVolatility", ...BOUNDS, "gamma", "marketNeutral", ...CARD],
+  max_utility: ["riskAversion", ...BOUNDS, "gamma", "marketNeutral", ...CARD],
   risk_parity: ["riskBudget"],
   hrp: [],
   inverse_variance: [],
@@ -70,8 +76,48 @@ export function rejectUnusedOptions(objective: Objective, o: OptimizeOptions): v
   );
 }
 
+/** What optimizeDetailed reports besides the weights (the cardinality search; null for convex objectives). */
+export type OptimizeReport = Omit<CardinalityResult, "weights"> | null;
+
+const cardinalityRequested = (o: OptimizeOptions): boolean => CARD.some((k) => given(o[k]));
+
+/**
+ * The weights and, for max_assets / min_position (cardinality.ts), the search's report: score, proven
+ * bound and gap, relaxations solved, assets held, solver.
+ */
+export function optimizeDetailed(objective: string | null | undefined, mu: ReadonlyArray<unknown> | null | undefined, cov: Cov, o: OptimizeOptions = {}): { weights: number[]; report: OptimizeReport } {
+  const key = (objective ?? "min_volatility").toString().trim().toLowerCase() || "min_volatility";
+  if (!cardinalityRequested(o)) return { weights: optimize(key, mu, cov, o), report: null };
+  if (!(CARDINALITY_OBJECTIVES as readonly string[]).includes(key)) {
+    if ((OBJECTIVES as readonly string[]).includes(key)) rejectUnusedOptions(key as Objective, o);
+    throw new RebalError(`unknown objective "${objective}": use one of ${OBJECTIVES.join(", ")}`);
+  }
+  if (o.maxAssets === undefined && o.minPosition === undefined) throw new RebalError(`${CARD.filter((k) => given(o[k])).map((k) => OPTION_NAMES[k]).join(", ")} apply only with max_assets or min_position`);
+  const ob = key as CardinalityObjective;
+  const muNeeded = ob !== "min_volatility";
+  const p = prepare(mu, cov, o, muNeeded, ob);
+  if (ob === "efficient_return" && (o.targetReturn === undefined || o.targetReturn === null)) throw new RebalError("efficient_return needs target_return");
+  if (ob === "efficient_risk" && (o.targetVolatility === undefined || o.targetVolatility === null)) throw new RebalError("efficient_risk needs target_volatility");
+  const params = { objective: ob, maxAssets: o.maxAssets, minPosition: o.minPosition, maxNodes: o.maxNodes, riskFreeRate: o.riskFreeRate, targetReturn: o.targetReturn, targetVolatility: o.targetVolatility, riskAversion: o.riskAversion };
+  const solver = o.solver ?? "auto";
+  if (solver !== "auto" && solver !== "exact" && solver !== "genetic") throw new RebalError(`solver must be auto, exact or genetic, got ${String(solver)}`);
+  if (o.seed !== undefined && solver === "exact") throw new RebalError("seed applies only with solver=genetic or auto (exact is deterministic)");
+  let r = solver === "genetic" ? cardinalityGenetic(p, params, o.seed ?? 1) : cardinalityBranchAndBound(p, params);
+  if (solver === "auto" && r.gap > 0) {
+    // the exact search stopped at max_nodes: a genetic search may find better; the bound stays the exact one
+    const g = cardinalityGenetic(p, { ...params, maxNodes: undefined }, o.seed ?? 1);
+    const bound = Math.max(r.bound, g.bound);
+    const bestOf = g.score < r.score ? g : r;
+    const gap = bestOf.score <= bound ? 0 : (bestOf.score - bound) / Math.max(Math.abs(bestOf.score), 1e-300);
+    r = { ...bestOf, bound: Math.min(bound, bestOf.score), gap, nodes: r.nodes + g.nodes, solver: g.score < r.score ? "exact+genetic" : "exact" };
+  }
+  const { weights, ...report } = r;
+  return { weights: Array.from(weights), report };
+}
+
 export function optimize(objective: string | null | undefined, mu: ReadonlyArray<unknown> | null | undefined, cov: Cov, o: OptimizeOptions = {}): number[] {
   const key = (objective ?? "min_volatility").toString().trim().toLowerCase() || "min_volatility";
+  if (cardinalityRequested(o)) return optimizeDetailed(key, mu, cov, o).weights;
   switch (key) {
     case "min_volatility": return minVolatility(cov, o);
     case "max_sharpe": return maxSharpe(mu, cov, o);

@@ -25,6 +25,16 @@ export interface OptimizeOptions {
   marketNeutral?: boolean;
   /** risk_parity risk budgets (default equal) */
   riskBudget?: ReadonlyArray<number> | null;
+  /** at most this many non-zero weights (cardinality.ts) */
+  maxAssets?: number;
+  /** a held weight is at least this (cardinality.ts) */
+  minPosition?: number;
+  /** branch-and-bound budget in relaxations (cardinality.ts) */
+  maxNodes?: number;
+  /** cardinality solver: auto (default: exact, then genetic if max_nodes stopped it), exact or genetic */
+  solver?: "auto" | "exact" | "genetic";
+  /** genetic solver seed */
+  seed?: number;
   names?: readonly string[];
   /** the QP solver's scratch between solves (default: a temporary one per call) */
   workspace?: Workspace;
