@@ -335,7 +335,7 @@ export function simulate(dates: any[][], prices: any[][], targets: any[][], poli
  * @helpurl https://localhost:3000/formulas.html#sweep
  * @param dates Dates (Excel dates), a column, oldest first; a first row of text is a header.
  * @param prices Prices: one row per date, one column per asset; a first row of text (tickers) is a header; blank cells are missing prices.
- * @param targets Target weights, one per price column; may sum to less than 1 (the rest is cash).
+ * @param targets Target weights, one per price column (may sum to less than 1: the rest is cash), or walk-forward targets "optimize: ...".
  * @param base_policy The policy whose other keys every grid cell uses (text or a key | value range; blank: defaults).
  * @param key The policy key to sweep down the rows, e.g. "band_abs".
  * @param values Its values: a row or column of cells, or a text "0.02, 0.05, 0.1".

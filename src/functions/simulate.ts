@@ -10,6 +10,8 @@ import { parsePolicy, Policy } from "../core/policy";
 import { parseSimulateOptions, PERCENTILES, simulate } from "../core/simulate/simulate";
 import { parseSweepValues, sweep, SWEEP_STATISTICS } from "../core/simulate/sweep";
 import { parseBacktestOptions } from "../core/backtest/options";
+import type { BacktestInput } from "../core/backtest/engine";
+import { isTargetsSpec, parseTargetsSpec, specText, targetsHistory, walkForwardInput } from "../core/backtest/walkForward";
 import { readKeyValues, valueAsBoolean } from "../core/keyvalues";
 import { Workspace } from "../core/workspace";
 import { Cell, divisionByZero, isBlank, keyValueArg, numbersArg, optionalScalar, vectorArg } from "./args";
@@ -39,7 +41,7 @@ function history(dates: unknown, prices: unknown, ws: Workspace) {
   const d = datesArg(dates, "dates");
   const px = pricesArg(prices, "prices", ws);
   if (px.rows !== d.dates.length) throw new RebalError(`prices has ${px.rows} rows of data but dates has ${d.dates.length}: they must match (a first row of text in either is a header)`);
-  return { dates: d.dates, prices: px.prices.slice(), n: px.cols };
+  return { dates: d.dates, prices: px.prices, n: px.cols, names: px.names };
 }
 
 function targetsArg(targets: unknown, n: number, allowShort: boolean): Float64Array {
@@ -52,6 +54,7 @@ function targetsArg(targets: unknown, n: number, allowShort: boolean): Float64Ar
 export function simulateFn(dates: unknown, prices: unknown, targets: unknown, policies: unknown, options: unknown, ws: Workspace = runtimeWorkspace): Out {
   const o = parseSimulateOptions(keyValueArg(options));
   const { policies: ps, labels } = policiesArg(policies);
+  if (isTargetsSpec(targets)) throw new RebalError("targets: REBAL.SIMULATE takes fixed target weights (walk-forward targets are for REBAL.BACKTEST, REBAL.EQUITY and REBAL.SWEEP)");
   const h = history(dates, prices, ws);
   const t = targetsArg(targets, h.n, ps.some((p) => p.allowShort));
   const { summary } = simulate(h.dates, h.prices, h.n, t, ps, o, { workspace: ws });
@@ -83,8 +86,13 @@ export function sweepFn(dates: unknown, prices: unknown, targets: unknown, baseP
   // the base alone need not be a complete policy (a swept key may complete it): read allow_short only
   const shortKv = readKeyValues(base, "base_policy").find((p) => p.key === "allow_short");
   const allowShort = shortKv !== undefined && valueAsBoolean(shortKv);
-  const t = targetsArg(targets, h.n, allowShort);
-  const g = sweep(h.dates, h.prices, h.n, t, base, v1, v2, stat as (typeof SWEEP_STATISTICS)[number], bo, ws);
+  let input: BacktestInput;
+  if (isTargetsSpec(targets)) {
+    // walk-forward targets: estimated once, then every grid cell trades to them
+    const spec = parseTargetsSpec(specText(targets), "targets");
+    input = walkForwardInput(h.dates, h.prices, h.n, targetsHistory(h.dates, h.prices, h.n, spec, ws, h.names));
+  } else input = { dates: h.dates, prices: h.prices, nAssets: h.n, targets: targetsArg(targets, h.n, allowShort) };
+  const g = sweep(input, base, v1, v2, stat as (typeof SWEEP_STATISTICS)[number], bo, ws);
   const cell = (x: number, reason: string | null) => (reason === null ? x : divisionByZero(reason));
   if (v2 === null) {
     const out: Out = [[v1.key, stat]];

@@ -8,6 +8,7 @@ import * as Functions from "../../src/functions/functions";
 import { parseSimulateOptions, simulate } from "../../src/core/simulate/simulate";
 import { runBacktest, backtestSummary } from "../../src/core/backtest";
 import { parsePolicy } from "../../src/core/policy";
+import { parseTargetsSpec, runWalkForward } from "../../src/core/backtest/walkForward";
 import fixture from "../fixtures/walkforward/walkforward.json";
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const F = Functions as unknown as Record<keyof typeof Functions, (...args: any[]) => any>;
@@ -53,6 +54,7 @@ describe("REBAL.SIMULATE", () => {
     ["policies blank", () => F.simulate(dates, prices, targets, [[null]], OPTS), /policies is blank/],
     ["a number as a policy", () => F.simulate(dates, prices, targets, [[3]], OPTS), /policies row 1 must be a policy text/],
     ["targets length", () => F.simulate(dates, prices, [[0.5, 0.5]], POLS, OPTS), /targets has 2 values but prices has 5/],
+    ["walk-forward targets", () => F.simulate(dates, prices, "optimize: window=50", POLS, OPTS), /REBAL.SIMULATE takes fixed target weights/],
     ["dates mismatch", () => F.simulate(dates.slice(0, 100), prices, targets, POLS, OPTS), /prices has 300 rows of data but dates has 99/],
   ];
   for (const [name, f, re] of bad) test(`#VALUE!: ${name}`, () => expect(excelError(f).message).toMatch(re));
@@ -75,6 +77,14 @@ describe("REBAL.SWEEP", () => {
     expect(out[0]).toEqual(["band_abs \\ frequency", "monthly", "quarterly", "annual"]);
     expect(out.map((r: unknown[]) => r[0]).slice(1)).toEqual(["0.01", "0.03"]);
     expect(out[2][2]).toBe(fixedBacktest("trigger=hybrid; lot=0; band_abs=0.03; frequency=quarterly").find((r) => r.name === "sharpe")!.value);
+  });
+  test("walk-forward targets: every cell is the walk-forward backtest of base + key=value", () => {
+    const spec = "optimize: objective=min_volatility; window=100; every=quarterly";
+    const out = F.sweep(dates, prices, [[spec]], "lot=0", "band_abs", [[0.01], [0.04]], null, null, "final_value");
+    for (const [k, b] of [[1, 0.01], [2, 0.04]] as const) {
+      const wf = runWalkForward(Float64Array.from(fixture.dates.slice(0, T)), Float64Array.from(fixture.prices.slice(0, T).flat()), n, parseTargetsSpec(spec), parsePolicy(`lot=0; band_abs=${b}`).policy);
+      expect(out[k][1]).toBe(wf.result.values[wf.result.values.length - 1]);
+    }
   });
   test("an undefined statistic is #DIV/0! with the reason", () => {
     const flat = [fixture.assets, ...Array.from({ length: 30 }, () => [1, 1, 1, 1, 1])];

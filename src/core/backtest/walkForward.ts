@@ -33,7 +33,7 @@ import { KeyValue, readKeyValues, rejectUnknownKeys, valueAsChoice, valueAsNumbe
 import { optimize, OBJECTIVES, Objective, OptimizeOptions, rejectUnusedOptions } from "../optimize";
 import { FREQUENCIES, Frequency, Policy } from "../policy";
 import { Workspace } from "../workspace";
-import { BacktestResult, runBacktest, RunBacktestOptions } from "./engine";
+import { BacktestInput, BacktestResult, runBacktest, RunBacktestOptions } from "./engine";
 
 export const SPEC_PREFIX = "optimize:";
 
@@ -245,14 +245,23 @@ export interface WalkForwardResult {
 export function runWalkForward(dates: Float64Array, prices: Float64Array, n: number, spec: TargetsSpec, policy: Policy, opts: RunBacktestOptions = {}, names?: readonly string[]): WalkForwardResult {
   const ws = opts.workspace ?? new Workspace();
   const history = targetsHistory(dates, prices, n, spec, ws, names);
+  const result = runBacktest(walkForwardInput(dates, prices, n, history), policy, { ...opts, workspace: ws });
+  return { result, start: history.rows[0], history };
+}
+
+/**
+ * The engine input of a walk-forward backtest: rows start..T-1 (start = the first estimation row),
+ * the first targets as `targets`, the later ones as `targetChanges` (rows relative to start).
+ * One history serves any number of policies (REBAL.SWEEP).
+ */
+export function walkForwardInput(dates: Float64Array, prices: Float64Array, n: number, history: TargetsHistory): BacktestInput {
   const s = history.rows[0];
   const k = history.rows.length;
   const rows = new Int32Array(k - 1);
   for (let j = 1; j < k; j++) rows[j - 1] = history.rows[j] - s;
-  const result = runBacktest({
+  return {
     dates: dates.subarray(s), prices: prices.subarray(s * n), nAssets: n,
     targets: history.targets.slice(0, n),
     targetChanges: k > 1 ? { rows, targets: history.targets.subarray(n) } : null,
-  }, policy, { ...opts, workspace: ws });
-  return { result, start: s, history };
+  };
 }

@@ -11,7 +11,7 @@ import { RebalError } from "../errors";
 import { KeyValue, readKeyValues } from "../keyvalues";
 import { policyFromPairs, POLICY_KEYS } from "../policy";
 import { Workspace } from "../workspace";
-import { runBacktest } from "../backtest/engine";
+import { BacktestInput, runBacktest } from "../backtest/engine";
 import { BacktestOptions } from "../backtest/options";
 import { backtestSummary } from "../backtest/summary";
 
@@ -72,10 +72,11 @@ export interface SweepGrid {
 }
 
 /**
- * Runs the grid. `base`: the base policy in any accepted shape (keyvalues.ts). An error in one
- * backtest names the grid cell (key=value).
+ * Runs the grid on one engine input (fixed targets, or walkForward.ts's walkForwardInput: the targets
+ * history is estimated once for every cell). `base`: the base policy in any accepted shape
+ * (keyvalues.ts). An error in one backtest names the grid cell (key=value).
  */
-export function sweep(dates: Float64Array, prices: Float64Array, n: number, targets: Float64Array, base: unknown, a1: SweepAxis, a2: SweepAxis | null,
+export function sweep(input: BacktestInput, base: unknown, a1: SweepAxis, a2: SweepAxis | null,
   statistic: SweepStatistic, options: BacktestOptions, ws: Workspace = new Workspace()): SweepGrid {
   if (a2 !== null && a2.key === a1.key) throw new RebalError(`key2 is the same key as key (${a1.key})`);
   const pairs = readKeyValues(base, "base_policy").filter((p) => p.key !== a1.key && (a2 === null || p.key !== a2.key));
@@ -90,7 +91,7 @@ export function sweep(dates: Float64Array, prices: Float64Array, n: number, targ
       const label = a2 === null ? `${a1.key}=${String(a1.values[i])}` : `${a1.key}=${String(a1.values[i])}, ${a2.key}=${String(a2.values[j])}`;
       let row;
       try {
-        const r = runBacktest({ dates, prices, nAssets: n, targets }, policy, { ...options, workspace: ws });
+        const r = runBacktest(input, policy, { ...options, workspace: ws });
         row = backtestSummary(r, options.initialValue, options).find((x) => x.name === statistic);
       } catch (e) {
         if (e instanceof RebalError) throw new RebalError(`${label}: ${e.message}`);
