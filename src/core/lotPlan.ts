@@ -60,16 +60,20 @@ const BAND_ASSETS = 64;
 const FILL_AFTER_NODES = 48;
 const FILL_ITEMS = 64;
 const FILL_BUCKETS = 2048;
-/** polish(): rounds of moves at most; pairs over all moves up to this many, else over the top ones. */
+/** polish(): rounds of moves at most, and how many of the moves that change F least its "top" pairs use. */
 const POLISH_ROUNDS = 200;
-const POLISH_PAIRS_ALL = 200;
 const POLISH_PAIRS_TOP = 48;
+/** The root polishes with single moves only (pairs cost more than the nodes they save, measured). */
+const ROOT_PAIRS: PairSearch = "none";
 /** The breakpoint walk of the dual solve takes brackets with up to this many differing assets. */
 const WALK_MAX = 4096;
 /** |s| below this (weight of V) is a root of the dual's supergradient: the rounding of n sums. */
 const S_TOL = 1e-15;
 /** Dual iterations per node before settling for the best bound seen. */
 const DUAL_MAX_ITER = 200;
+
+/** Which pair moves polish() tries. */
+type PairSearch = "all" | "top" | "none";
 
 export interface LotPlanResult {
   /** F of the returned plan (weights of V). */
@@ -601,10 +605,10 @@ export class LotPlanner {
   /**
    * Local search on the incumbent: the best single move (one lot either way, across the min_trade
    * gap, a fractional asset's exact 1-D optimum) or pair of moves, applied until none lowers F.
-   * Pairs are searched over every move for books up to POLISH_PAIRS_ALL moves, else over the
-   * POLISH_PAIRS_TOP moves that change F least.
+   * Pairs: "all" (every pair of moves: the plan a stopped search returns), "top" (among the
+   * POLISH_PAIRS_TOP moves that change F least: the root) or "none" (incumbents found in the search).
    */
-  private polish(): void {
+  private polish(pairs: PairSearch = "top"): void {
     const n = this.n;
     if (this.incF === Infinity) return;
     const k = this.best;
@@ -641,8 +645,8 @@ export class LotPlanner {
       let p2 = -1;
       for (let a = 0; a < m; a++) if (this.mvD[a] < bestD && c - this.mvG[a] >= this.r - CASH_TOL) { bestD = this.mvD[a]; p1 = a; }
       // pairs (restricted to the moves that change F least in large books)
-      let top = m;
-      if (m > POLISH_PAIRS_ALL) {
+      let top = pairs === "none" ? 0 : m;
+      if (pairs === "top" && m > POLISH_PAIRS_TOP) {
         // the POLISH_PAIRS_TOP moves that change F least, by insertion into a sorted prefix
         top = POLISH_PAIRS_TOP;
         for (let a = 1; a < top; a++) for (let b = a; b > 0 && this.mvD[b] < this.mvD[b - 1]; b--) this.swapMoves(b, b - 1);
@@ -858,7 +862,7 @@ export class LotPlanner {
     this.primal();
     let rootBound = this.bestL;
     if (this.prunes(rootBound)) return this.result(nodes, rootBound, true);
-    this.polish();
+    this.polish(ROOT_PAIRS);
     if (this.prunes(rootBound)) return this.result(nodes, rootBound, true);
     // the root's selection and lambda*, for cashFill once the search has spent FILL_AFTER_NODES nodes
     if (this.rootSel.length < n) this.rootSel = new Float64Array(this.lo.length);
@@ -889,13 +893,13 @@ export class LotPlanner {
         // a hard book: try the subset-sum fill from the root's selection
         const before = this.incF;
         this.cashFill(this.rootSel, rootLam);
-        if (this.incF < before) this.polish();
+        if (this.incF < before) this.polish("none");
       }
       if (!this.solveDual(this.stLambda[this.sp])) continue;
       const bound = Math.max(this.bestL, pb);
       const before = this.incF;
       this.primal();
-      if (this.incF < before) this.polish();
+      if (this.incF < before) this.polish("none");
       if (this.prunes(bound)) continue;
       this.pushChildren(depth, bound);
     }
@@ -904,6 +908,7 @@ export class LotPlanner {
       for (let s = 0; s < this.sp; s++) if (this.stBound[s] < openMin) openMin = this.stBound[s];
       // the node being split when the budget ran out is among the open ones (its children)
       rootBound = Math.min(openMin, this.unresolved, this.incF);
+      this.polish("all"); // the plan returned unproven has no improving single or pair move
       return this.result(nodes, rootBound, false);
     }
     if (!this.prunes(this.unresolved)) return this.result(nodes, this.unresolved, false);
