@@ -167,6 +167,7 @@ export function simulatePaths(setup: SimulationSetup, from: number, to: number, 
   const idx = new Int32Array(L);
   const years = (dates[L] - dates[0]) / 365.25;
   const bo = setup.options.backtest;
+  const runOpts = { ...bo, workspace: ws };
   let prices: Float64Array | null = null;
   for (let k = from; k < to; k++) {
     prices = backtestPrices(L + 1, n, prices, ws);
@@ -174,7 +175,7 @@ export function simulatePaths(setup: SimulationSetup, from: number, to: number, 
     for (let j = 0; j < P; j++) {
       let r;
       try {
-        r = runBacktest({ dates, prices, nAssets: n, targets: setup.targets }, policies[j], { ...bo, workspace: ws });
+        r = runBacktest({ dates, prices, nAssets: n, targets: setup.targets }, policies[j], runOpts);
       } catch (e) {
         if (e instanceof RebalError) throw new RebalError(`path ${k + 1}, policy ${j + 1}: ${e.message}`);
         throw e;
