@@ -9,7 +9,10 @@
  * after today and the calendar is due (CHECK's blank last_rebalance). The trade sheet itself, like
  * REBAL.TRADES, treats the request as the scheduled date. A last date after today (a co-author in a
  * timezone already on the next day) is taken as today, and the reason says so.
+ * The per-asset drift view (core driftView.ts: weight, target, band, absolute and relative drift,
+ * inside / breached, sorted by how far out) comes with it; a policy without bands breaches nothing.
  */
+import { DriftRow, driftRows } from "../core/driftView";
 import { calendarDue, firstScheduledOnOrAfter, nextRebalanceDate, serialToISO, utcToSerial } from "../core/calendar";
 import { Policy } from "../core/policy";
 import { planTrades } from "../core/trades";
@@ -17,6 +20,10 @@ import type { Holdings } from "../workbook/inputs";
 
 export interface PolicyStatus {
   maxDrift: number;
+  /** The asset with the largest absolute drift. */
+  maxDriftAsset: string;
+  /** Every asset, furthest out first. */
+  drift: DriftRow[];
   breached: string[];
   /** Next scheduled calendar date (ISO), null for policies without a frequency. */
   nextDate: string | null;
@@ -43,13 +50,15 @@ export function policyStatus(policy: Policy, holdings: Holdings, cash: number, t
     label: (i) => `holdings row ${holdings.rows[i]} (${holdings.assets[i]})`,
   });
   let maxDrift = 0;
-  const breached: string[] = [];
+  let maxDriftAsset = "";
   for (let i = 0; i < holdings.assets.length; i++) {
-    maxDrift = Math.max(maxDrift, Math.abs(plan.weightsBefore[i] - holdings.book.targets[i]));
-    if (plan.breached[i]) breached.push(holdings.assets[i]);
+    const d = Math.abs(plan.weightsBefore[i] - holdings.book.targets[i]);
+    if (d > maxDrift) { maxDrift = d; maxDriftAsset = holdings.assets[i]; }
   }
+  const drift = driftRows(holdings.assets, plan.weightsBefore, holdings.book.targets, policy);
+  const breached = drift.filter((r) => r.status === "breached").map((r) => r.asset);
   return {
-    maxDrift, breached, nextDate: next === null ? null : serialToISO(next),
+    maxDrift, maxDriftAsset, drift, breached, nextDate: next === null ? null : serialToISO(next),
     lastRebalance: lastRebalance === null ? null : serialToISO(lastRebalance), due: plan.decision.due, reason: plan.decision.reason + note,
   };
 }

@@ -16,3 +16,8 @@ export async function sha256Hex(text: string): Promise<string> {
   const digest = await subtle.digest("SHA-256", new TextEncoder().encode(text));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+/** SHA-256 of a policy's inputs as read (the trade sheet's stamp): equal hashes = unchanged cells. */
+export function inputsHash(inputs: { policyRows: unknown[][]; holdingsValues: unknown[][]; cashValue: unknown }): Promise<string> {
+  return sha256Hex(canonicalInputs(inputs.policyRows, inputs.holdingsValues, inputs.cashValue));
+}

@@ -9,7 +9,7 @@
  * body (tradesFn). Then: "Insert live formulas" refused next to occupied cells (nothing written),
  * then written once the cash cell moved, with trades equal to the trade sheet's; a co-author's edit
  * refreshing the status without a click; the Office theme followed on focus.
- * Screenshots of the main screens go to a temporary folder (docs/screenshots/ with REBAL_SCREENSHOTS=docs/screenshots; see docs/taskpane.md).
+ * The preview (Review trades -> Write trade sheet) is the way to a trade sheet. Screenshots of the main screens go to a temporary folder (docs/screenshots/ with REBAL_SCREENSHOTS=docs/screenshots; see docs/taskpane.md).
  */
 import { readFileSync } from "fs";
 import path from "path";
@@ -47,7 +47,7 @@ beforeAll(async () => {
   await h.page.setViewportSize({ width: 420, height: 900 });
   await h.installFakeWorkbook(initial);
   await h.page.goto(`${h.origin}/taskpane.html`, { waitUntil: "load" });
-  await h.page.getByText("No policies in this workbook yet.").waitFor({ timeout: 15_000 });
+  await h.page.getByText(/^No policies in this workbook yet/).waitFor({ timeout: 15_000 });
 });
 afterAll(async () => {
   await h?.close();
@@ -71,23 +71,24 @@ describe("task pane, end to end", () => {
   test("create a policy with inline validation, bind ranges, save", async () => {
     const page = h.page;
     await page.getByRole("button", { name: "New policy" }).click();
-    await page.getByLabel("name", { exact: true }).fill("Core 60/40");
-    await page.getByLabel("band_abs", { exact: true }).fill("five");
-    // the parser's message shows next to the field it names; saving is disabled
-    await page.getByText('band_abs must be a number, got "five"').waitFor();
-    expect(await page.getByRole("button", { name: "Save policy" }).isDisabled()).toBe(true);
-    await page.getByLabel("min_trade", { exact: true }).fill("500");
+    await page.getByLabel(/^Policy name/).fill("Core 60/40");
+    await page.getByLabel(/^Tolerance band/).fill("five");
+    await page.getByLabel(/^Tolerance band/).blur();
+    // the message shows next to the field once it was left; nothing is saved
+    await page.getByText('"five" is not a number (e.g. 5 or 5%)').waitFor();
+    await page.getByLabel(/^Minimum trade/).fill("$500");
     await page.screenshot({ path: path.join(SHOTS, "policy-editor-validation.png") });
-    await page.getByLabel("band_abs", { exact: true }).fill("0.05");
+    await page.getByLabel(/^Tolerance band/).fill("5"); // percentage points
     await page.getByLabel("Holdings", { exact: true }).fill("Portfolio!B2:E5");
     // cash from the current selection (G3 on the active sheet)
-    await page.getByRole("button", { name: "Use current selection" }).nth(1).click();
-    await expect(page.getByLabel("Cash cell", { exact: true }).inputValue()).resolves.toBe("Portfolio!G3");
+    await page.getByRole("button", { name: "Use current selection for the cash cell" }).click();
+    await expect(page.getByLabel("Cash cell (optional)", { exact: true }).inputValue()).resolves.toBe("Portfolio!G3");
     await page.screenshot({ path: path.join(SHOTS, "policy-editor.png") });
     // keyboard: submit the form with Enter from a field
-    await page.getByLabel("name", { exact: true }).press("Enter");
+    await page.getByLabel(/^Policy name/).press("Enter");
     await page.getByText('Saved policy "Core 60/40".').waitFor();
     await page.getByText(/max drift/).waitFor();
+    await page.getByRole("button", { name: "Show drift of Core 60/40" }).click();
     await page.screenshot({ path: path.join(SHOTS, "policy-list.png") });
 
     const state = await snapshot();
@@ -106,12 +107,18 @@ describe("task pane, end to end", () => {
     // total 63000: VTI 25000/63000 = 39.68% (target 50%), BND 30000/63000 = 47.62% (target 40%): both breached
     const text = await h.page.getByRole("listitem").first().textContent();
     expect(text).toContain("Due");
-    expect(text).toMatch(/max drift 10\.32%; breached: VTI, BND/);
+    expect(text).toMatch(/max drift 10\.32% \(VTI\) · outside bands: VTI, BND/);
+    // the drift table, furthest out first: VTI -10.32 points (band ±5), BND +7.62, VXUS -3.24 (inside)
+    const rows = await h.page.getByRole("table", { name: "Drift of Core 60/40" }).locator("tbody tr").allTextContents();
+    expect(rows).toEqual(["VTI39.68%50.00%−10.32−20.63%5.00Outside", "BND47.62%40.00%+7.62+19.05%5.00Outside", "VXUS4.76%8.00%−3.24−40.48%5.00Inside"]);
   });
 
   test("generate a trade sheet: a new sheet with the trades REBAL.TRADES computes from the stored policy", async () => {
     const before = await snapshot();
-    await h.page.getByRole("button", { name: "Generate trade sheet" }).click();
+    await h.page.getByRole("button", { name: "Review trades for Core 60/40" }).click();
+    await h.page.getByRole("region", { name: "Trade preview for Core 60/40" }).getByText("optimal (proven)").waitFor();
+    await h.page.screenshot({ path: path.join(SHOTS, "trade-preview.png") });
+    await h.page.getByRole("button", { name: "Write trade sheet" }).click();
     await h.page.getByText(/^Wrote "Trades \d{4}-\d{2}-\d{2}"/).waitFor();
     await h.page.screenshot({ path: path.join(SHOTS, "trade-sheet-written.png") });
     const after = await snapshot();
@@ -135,29 +142,33 @@ describe("task pane, end to end", () => {
     const sheet = await usedValues(added[0].name);
     const policyRange = (await usedValues(POLICY_SHEET)).map((r) => r.slice(0, 2)); // the cells REBAL_POLICY_Core_60_40 refers to (A:B)
     expect(parsePolicy(policyRange).policy).toEqual(expected);
-    expect(sheet[1]).toEqual(expect.arrayContaining(["Policy", "Core 60/40"]));
-    expect(sheet[3]).toEqual(expect.arrayContaining(["Add-in version", PKG_VERSION])); // __REBAL_VERSION__
-    expect(sheet[4][1]).toMatch(/^[0-9a-f]{64}$/);
-    const header = sheet.findIndex((r) => r[0] === "Asset");
+    const stamp = Object.fromEntries(sheet.filter((r) => typeof r[0] === "string" && r[3] !== "").map((r) => [r[0], r[3]]));
+    expect(stamp.Policy).toBe("Core 60/40");
+    expect(stamp["Rebal version"]).toBe(PKG_VERSION); // __REBAL_VERSION__
+    expect(stamp["Inputs SHA-256"]).toMatch(/^[0-9a-f]{64}$/);
+    expect(stamp.Optimality).toBe("optimal (proven)");
+    const header = sheet.findIndex((r) => r[0] === "Side");
     const rows = sheet.slice(header + 1, header + 4);
     // the quantities equal REBAL.TRADES(quantities, prices, targets, cash, REBAL_POLICY_Core_60_40)
     const col = (j: number) => HOLDINGS.slice(1).map((r) => [r[j]]);
     const trades = tradesFn(col(1), col(2), col(3), CASH, policyRange) as number[][];
-    expect(rows.map((r) => [r[2]])).toEqual(trades);
+    expect(rows.map((r) => [(r[0] === "SELL" ? -1 : 1) * (r[1] as number)])).toEqual(trades);
     expect(trades.flat().some((x) => x !== 0)).toBe(true);
-    // and every per-asset column agrees with REBAL.TRADESHEET
+    // and every per-asset column agrees with REBAL.TRADESHEET (asset, side, price, weights, cost)
     const ts = tradeSheetFn(HOLDINGS, CASH, policyRange) as unknown[][];
-    expect(rows.map((r) => [r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[10], r[11]])).toEqual(ts.slice(1, 4));
+    expect(rows.map((r) => [r[2], r[0], r[4], r[6], r[7], r[8], r[11]])).toEqual(ts.slice(1, 4).map((t) => [t[0], t[1], t[3], t[5], t[6], t[7], t[8]]));
   });
 
   test("a second trade sheet on the same day gets a unique name", async () => {
-    await h.page.getByRole("button", { name: "Generate trade sheet" }).click();
+    await h.page.getByRole("button", { name: "Review trades for Core 60/40" }).click();
+    await h.page.getByRole("button", { name: "Write trade sheet" }).click();
     await h.page.getByText(/^Wrote "Trades \d{4}-\d{2}-\d{2} \(2\)"/).waitFor();
   });
 
   test("insert live formulas: refused next to occupied cells, nothing written, the occupied cells named", async () => {
     const before = await snapshot();
-    await h.page.getByRole("button", { name: "Insert live formulas" }).click();
+    await h.page.getByRole("button", { name: "More actions for Core 60/40" }).click();
+    await h.page.getByRole("menuitem", { name: "Insert live formulas" }).click();
     // F2:H5, right of the holdings B2:E5, holds the cash label and value in G2:G3
     await h.page.getByText("Portfolio!F2:H5 is not empty (G2, G3 hold data): nothing was written.", { exact: false }).waitFor();
     await h.page.screenshot({ path: path.join(SHOTS, "live-formulas-refused.png") });
@@ -171,11 +182,13 @@ describe("task pane, end to end", () => {
     // the analyst moves the cash cell to J3 by hand and rebinds it in the editor
     await edit("Portfolio", "G2", [[""], [""]]);
     await edit("Portfolio", "J2", [["Cash"], [CASH]]);
-    await page.getByRole("button", { name: "Edit", exact: true }).click();
-    await page.getByLabel("Cash cell", { exact: true }).fill("Portfolio!J3");
+    await page.getByRole("button", { name: "More actions for Core 60/40" }).click();
+    await page.getByRole("menuitem", { name: "Edit" }).click();
+    await page.getByLabel("Cash cell (optional)", { exact: true }).fill("Portfolio!J3");
     await page.getByRole("button", { name: "Save policy" }).click();
     await page.getByText('Saved policy "Core 60/40".').waitFor();
-    await page.getByRole("button", { name: "Insert live formulas" }).click();
+    await page.getByRole("button", { name: "More actions for Core 60/40" }).click();
+    await page.getByRole("menuitem", { name: "Insert live formulas" }).click();
     await page.getByText("Inserted live Weight, Drift and Trade formulas at Portfolio!F2:H5.").waitFor();
     await page.screenshot({ path: path.join(SHOTS, "live-formulas-inserted.png") });
     expect(await read("Portfolio", "F2:H2")).toEqual([["Weight", "Drift", "Trade"]]);
@@ -191,8 +204,8 @@ describe("task pane, end to end", () => {
     const policyRange = await read(POLICY_SHEET, policyName.slice(policyName.lastIndexOf("!") + 1).replace(/\$/g, ""));
     const trades = tradesFn(await col("C"), await col("D"), await col("E"), (await read("Portfolio", "J3"))[0][0], policyRange);
     const sheet = await usedValues(tradeSheetName);
-    const header = sheet.findIndex((r) => r[0] === "Asset");
-    expect(sheet.slice(header + 1, header + 4).map((r) => [r[2]])).toEqual(trades);
+    const header = sheet.findIndex((r) => r[0] === "Side");
+    expect(sheet.slice(header + 1, header + 4).map((r) => [(r[0] === "SELL" ? -1 : 1) * (r[1] as number)])).toEqual(trades);
   });
 
   test("a co-author's edit of the holdings refreshes the status without a click", async () => {
@@ -200,7 +213,7 @@ describe("task pane, end to end", () => {
     const total = 150 * 250 + 400 * 75 + 50 * 60 + CASH;
     const maxDrift = Math.max(Math.abs(37500 / total - 0.5), Math.abs(30000 / total - 0.4), Math.abs(3000 / total - 0.08));
     await edit("Portfolio", "C3", [[150]]);
-    await h.page.getByText(`max drift ${(maxDrift * 100).toFixed(2)}%; breached: none`, { exact: false }).waitFor();
+    await h.page.getByText(`max drift ${(maxDrift * 100).toFixed(2)}% (VXUS) · outside bands: none`, { exact: false }).waitFor();
     expect(await h.page.getByRole("listitem").first().textContent()).toContain("Not due");
   });
 
@@ -227,9 +240,11 @@ describe("task pane, end to end", () => {
       f.state.names.find((n) => n.name.endsWith("_HOLDINGS"))!.formula = "=#REF!";
     });
     const before = await snapshot();
-    await h.page.getByRole("button", { name: "Generate trade sheet" }).click();
+    await h.page.getByRole("button", { name: "Review trades for Core 60/40" }).click();
     await h.page.getByText(/refers to =#REF! \(its cells were deleted\); bind the holdings again/).first().waitFor();
     await h.page.screenshot({ path: path.join(SHOTS, "error-deleted-binding.png") });
+    expect(await h.page.getByRole("button", { name: "Write trade sheet" }).count()).toBe(0);
+    await h.page.getByRole("button", { name: "Close" }).click();
     const after = await snapshot();
     expect(after.sheets).toEqual(before.sheets);
     expect(after.names).toEqual(before.names);

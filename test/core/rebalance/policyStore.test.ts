@@ -129,7 +129,7 @@ describe("policy names", () => {
   test("the pane's form refuses them on the name field, naming the character", () => {
     const v = validateForm({ ...formFromPolicy(calm), name: "+Calm" });
     expect(v.policy).toBeNull();
-    expect(v.error).toEqual({ key: "name", message: expect.stringContaining('starts with "+"') });
+    expect(v.errors).toEqual({ name: expect.stringContaining('starts with "+"') });
     expect(validateForm(formFromPolicy(calm)).policy).toEqual(calm);
   });
 
