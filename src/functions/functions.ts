@@ -140,13 +140,14 @@ export function cov(prices: any[][], method?: any, options?: any[][]): any[][] {
  * @param expected_returns Expected returns, a row or a column (may be blank for min_volatility, risk_parity, hrp, inverse_variance, equal).
  * @param cov Covariance matrix, N x N (a header row of names is allowed).
  * @param [objective] min_volatility (default), max_sharpe, efficient_return, efficient_risk, max_utility, risk_parity, hrp, inverse_variance, equal.
- * @param [options] Options as text or a key | value range: risk_free_rate, target_return, target_volatility, risk_aversion (1), min_weight (0), max_weight (1), gamma (L2), market_neutral.
+ * @param [options] Options as text or a key | value range: risk_free_rate, target_return, target_volatility, risk_aversion (1), min_weight (0), max_weight (1), gamma (L2), market_neutral, max_assets, min_position, solver, max_nodes, seed, cost_bps, max_turnover, output (weights | summary).
  * @param [lower] Per-asset lower bounds (override min_weight; blank cells use it).
  * @param [upper] Per-asset upper bounds (override max_weight; blank cells use it).
+ * @param [current] The weights held now, same shape as expected_returns: with cost_bps and/or max_turnover the optimizer pays for and caps sum |w - current|.
  * @returns N weights, in the orientation of expected_returns (a column when blank).
  */
-export function optimize(expected_returns: any[][], cov: any[][], objective?: any, options?: any[][], lower?: any[][], upper?: any[][]): any[][] {
-  return excelCall("OPTIMIZE", () => optimizeFn(expected_returns, cov, objective, options, lower, upper, workspace));
+export function optimize(expected_returns: any[][], cov: any[][], objective?: any, options?: any[][], lower?: any[][], upper?: any[][], current?: any[][]): any[][] {
+  return excelCall("OPTIMIZE", () => optimizeFn(expected_returns, cov, objective, options, lower, upper, workspace, current));
 }
 
 /**

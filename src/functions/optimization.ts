@@ -167,7 +167,7 @@ export function covFn(prices: unknown, method: unknown, opts: unknown, ws: Works
 }
 
 const OPT_KEYS = ["risk_free_rate", "target_return", "target_volatility", "risk_aversion", "min_weight", "max_weight", "gamma", "market_neutral",
-  "max_assets", "min_position", "max_nodes", "solver", "seed", "output"] as const;
+  "max_assets", "min_position", "max_nodes", "solver", "seed", "output", "cost_bps", "max_turnover"] as const;
 
 function optimizeOptions(opts: unknown, known: readonly string[]): OptimizeOptions {
   const o: OptimizeOptions = {};
@@ -187,6 +187,8 @@ function optimizeOptions(opts: unknown, known: readonly string[]): OptimizeOptio
       case "solver": o.solver = valueAsChoice(kv, ["auto", "exact", "genetic"] as const); break;
       case "seed": o.seed = valueAsNumber(kv); break;
       case "output": valueAsChoice(kv, ["weights", "summary"] as const); break; // read by optimizeFn
+      case "cost_bps": o.costBps = valueAsNumber(kv); break;
+      case "max_turnover": o.maxTurnover = valueAsNumber(kv); break;
     }
   }
   return o;
@@ -198,7 +200,8 @@ export function covArg(value: unknown): { cov: unknown[][]; names?: string[] } {
   return { cov: rows, names };
 }
 
-export function optimizeFn(expected: unknown, cov: unknown, objective: unknown, opts: unknown, lower: unknown, upper: unknown, ws: Workspace = runtimeWorkspace): Out {
+/** `current` (7th argument): the weights now, same length as the assets; blank cells are errors (missing, not 0). */
+export function optimizeFn(expected: unknown, cov: unknown, objective: unknown, opts: unknown, lower: unknown, upper: unknown, ws: Workspace = runtimeWorkspace, current?: unknown): Out {
   const { mu, orientation, names: muNames } = muArg(expected);
   const c = covArg(cov);
   const n = c.cov.length;
@@ -208,6 +211,12 @@ export function optimizeFn(expected: unknown, cov: unknown, objective: unknown, 
   o.names = c.names ?? muNames;
   o.lower = optionalVector(lower, "lower", n);
   o.upper = optionalVector(upper, "upper", n);
+  const cur = optionalVector(current, "current", n);
+  if (cur) {
+    const blank = cur.findIndex((v) => v === null);
+    if (blank >= 0) throw new RebalError(`current value ${blank + 1} is blank (blank cells are missing values; enter 0 for an asset not held)`);
+    o.current = cur as number[];
+  }
   o.workspace = ws;
   const output = readKeyValues(keyValueArg(opts), "options").find((kv) => kv.key === "output");
   if (!output || valueAsChoice(output, ["weights", "summary"] as const) === "weights") return shapeVector(optimize(obj, mu, c.cov, o), orientation);

@@ -7,6 +7,7 @@
  * silently ignored. Infeasible bounds are errors naming the limit (problem.ts). `max_assets` /
  * `min_position` route the mean-variance objectives through cardinality.ts (exact branch and bound,
  * or genetic.ts with solver=genetic); optimizeDetailed also returns that search's report (gap).
+ * `current` with `cost_bps` / `max_turnover` re-optimise from the weights now (turnover.ts).
  */
 import { RebalError } from "../errors";
 import { efficientReturn, efficientRisk, maxSharpe, maxUtility, minVolatility } from "./efficient";
@@ -15,6 +16,7 @@ import { OptimizeOptions, prepare } from "./problem";
 import { riskParityPrepared } from "./riskParity";
 import { CARDINALITY_OBJECTIVES, CardinalityObjective, CardinalityResult, cardinalityBranchAndBound } from "./cardinality";
 import { cardinalityGenetic } from "./genetic";
+import { TURNOVER_OBJECTIVES, TurnoverObjective, optimizeFromCurrent } from "./turnover";
 
 export const OBJECTIVES = [
   "min_volatility", "max_sharpe", "efficient_return", "efficient_risk", "max_utility", "risk_parity", "hrp", "inverse_variance", "equal",
@@ -33,11 +35,14 @@ export const OPTION_NAMES: Record<OptionKey, string> = {
   riskFreeRate: "risk_free_rate", targetReturn: "target_return", targetVolatility: "target_volatility", riskAversion: "risk_aversion",
   minWeight: "min_weight", maxWeight: "max_weight", lower: "lower", upper: "upper", gamma: "gamma", marketNeutral: "market_neutral",
   riskBudget: "risk_budget", maxAssets: "max_assets", minPosition: "min_position", maxNodes: "max_nodes", solver: "solver", seed: "seed",
+  current: "current", costBps: "cost_bps", maxTurnover: "max_turnover",
 };
 
 const BOUNDS: OptionKey[] = ["minWeight", "maxWeight", "lower", "upper"];
 /** cardinality.ts: the mean-variance objectives take max_assets / min_position */
 const CARD: OptionKey[] = ["maxAssets", "minPosition", "maxNodes", "solver", "seed"];
+/** turnover.ts: re-optimising from current holdings */
+const MOVE: OptionKey[] = ["current", "costBps", "maxTurnover"];
 
 /**
  * The options each objective applies; rejectUnusedOptions refuses any other, so no option is
@@ -45,11 +50,11 @@ const CARD: OptionKey[] = ["maxAssets", "minPosition", "maxNodes", "solver", "se
  * (as PyPortfolioOpt's HRPOpt), risk parity takes only risk budgets, max_sharpe is not market-neutral.
  */
 export const OBJECTIVE_OPTIONS: Record<Objective, readonly OptionKey[]> = {
-  min_volatility: [...BOUNDS, "gamma", "marketNeutral", ...CARD],
+  min_volatility: [...BOUNDS, "gamma", "marketNeutral", ...CARD, ...MOVE],
   max_sharpe: ["riskFreeRate", ...BOUNDS, "gamma", ...CARD],
-  efficient_return: ["targetReturn", ...BOUNDS, "gamma", "marketNeutral", ...CARD],
+  efficient_return: ["targetReturn", ...BOUNDS, "gamma", "marketNeutral", ...CARD, "current", "costBps"],
   efficient_risk: ["targetVolatility", ...BOUNDS, "gamma", "marketNeutral", ...CARD],
-  max_utility: ["riskAversion", ...BOUNDS, "gamma", "marketNeutral", ...CARD],
+  max_utility: ["riskAversion", ...BOUNDS, "gamma", "marketNeutral", ...CARD, ...MOVE],
   risk_parity: ["riskBudget"],
   hrp: [],
   inverse_variance: [],
@@ -80,6 +85,23 @@ export function rejectUnusedOptions(objective: Objective, o: OptimizeOptions): v
 export type OptimizeReport = Omit<CardinalityResult, "weights"> | null;
 
 const cardinalityRequested = (o: OptimizeOptions): boolean => CARD.some((k) => given(o[k]));
+const moveRequested = (o: OptimizeOptions): boolean => MOVE.some((k) => given(o[k]));
+
+/** current + cost_bps / max_turnover (turnover.ts). */
+function optimizeFromCurrentOf(key: string, objective: string | null | undefined, mu: ReadonlyArray<unknown> | null | undefined, cov: Cov, o: OptimizeOptions): number[] {
+  if (!(TURNOVER_OBJECTIVES as readonly string[]).includes(key)) {
+    if ((OBJECTIVES as readonly string[]).includes(key)) rejectUnusedOptions(key as Objective, o);
+    throw new RebalError(`unknown objective "${objective}": use one of ${OBJECTIVES.join(", ")}`);
+  }
+  if (!given(o.current)) throw new RebalError(`${MOVE.filter((k) => given(o[k])).map((k) => OPTION_NAMES[k]).join(", ")} need current (the weights now)`);
+  if (o.costBps === undefined && o.maxTurnover === undefined) throw new RebalError("current needs cost_bps and/or max_turnover (without them the current weights change nothing)");
+  if (key === "efficient_return" && (o.targetReturn === undefined || o.targetReturn === null)) throw new RebalError("efficient_return needs target_return");
+  const p = prepare(mu, cov, o, key !== "min_volatility", key);
+  const cur = o.current as ReadonlyArray<number>;
+  const r = optimizeFromCurrent(p, { objective: key as TurnoverObjective, current: cur, costBps: o.costBps, maxTurnover: o.maxTurnover, riskAversion: o.riskAversion, targetReturn: o.targetReturn });
+  for (const v of r.weights) if (!Number.isFinite(v)) throw new RebalError("optimizer produced a non-finite weight");
+  return Array.from(r.weights);
+}
 
 /**
  * The weights and, for max_assets / min_position (cardinality.ts), the search's report: score, proven
@@ -87,6 +109,10 @@ const cardinalityRequested = (o: OptimizeOptions): boolean => CARD.some((k) => g
  */
 export function optimizeDetailed(objective: string | null | undefined, mu: ReadonlyArray<unknown> | null | undefined, cov: Cov, o: OptimizeOptions = {}): { weights: number[]; report: OptimizeReport } {
   const key = (objective ?? "min_volatility").toString().trim().toLowerCase() || "min_volatility";
+  if (moveRequested(o)) {
+    if (cardinalityRequested(o)) throw new RebalError("max_assets / min_position cannot be combined with current, cost_bps or max_turnover yet");
+    return { weights: optimizeFromCurrentOf(key, objective, mu, cov, o), report: null };
+  }
   if (!cardinalityRequested(o)) return { weights: optimize(key, mu, cov, o), report: null };
   if (!(CARDINALITY_OBJECTIVES as readonly string[]).includes(key)) {
     if ((OBJECTIVES as readonly string[]).includes(key)) rejectUnusedOptions(key as Objective, o);
@@ -117,7 +143,7 @@ export function optimizeDetailed(objective: string | null | undefined, mu: Reado
 
 export function optimize(objective: string | null | undefined, mu: ReadonlyArray<unknown> | null | undefined, cov: Cov, o: OptimizeOptions = {}): number[] {
   const key = (objective ?? "min_volatility").toString().trim().toLowerCase() || "min_volatility";
-  if (cardinalityRequested(o)) return optimizeDetailed(key, mu, cov, o).weights;
+  if (cardinalityRequested(o) || moveRequested(o)) return optimizeDetailed(key, mu, cov, o).weights;
   switch (key) {
     case "min_volatility": return minVolatility(cov, o);
     case "max_sharpe": return maxSharpe(mu, cov, o);

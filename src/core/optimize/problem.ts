@@ -35,6 +35,12 @@ export interface OptimizeOptions {
   solver?: "auto" | "exact" | "genetic";
   /** genetic solver seed */
   seed?: number;
+  /** current weights (turnover.ts): with costBps / maxTurnover, re-optimise from them */
+  current?: ReadonlyArray<number> | null;
+  /** proportional cost in basis points of sum |w - current|, in the objective (turnover.ts) */
+  costBps?: number;
+  /** cap on sum |w - current| (turnover.ts) */
+  maxTurnover?: number;
   names?: readonly string[];
   /** the QP solver's scratch between solves (default: a temporary one per call) */
   workspace?: Workspace;

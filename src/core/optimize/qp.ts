@@ -83,6 +83,8 @@ export interface QPResult {
   iterations: number;
   /** multipliers of the equality rows (sign: Hx + c + A'nu - z = 0) */
   nuEq: number[];
+  /** multipliers of the general rows G x <= h, >= 0, 0 for rows not active (same sign: Hx + c + A'nu + G'nuIn - z = 0) */
+  nuIn: Float64Array;
   /** count of free (off-bound) variables at the solution */
   free: number;
 }
@@ -616,7 +618,9 @@ export function solveQP(P: QPProblem, opts: QPOptions): QPResult {
   if (iter >= maxIter) throw new RebalError(`optimizer did not converge in ${maxIter} iterations`);
   let obj = 0;
   for (let i = 0; i < n; i++) obj += x[i] * (0.5 * (g[i] - c[i]) + c[i]);
-  return { x, objective: obj, iterations: iter, nuEq: Array.from(nu.subarray(0, mEq)), free: F.k };
+  const nuIn = new Float64Array(mIn);
+  for (let j = 0; j < activeIn.length && mEq + j < nu.length; j++) nuIn[activeIn[j]] = nu[mEq + j];
+  return { x, objective: obj, iterations: iter, nuEq: Array.from(nu.subarray(0, mEq)), nuIn, free: F.k };
 }
 
 /** Solves a small dense symmetric system by Gaussian elimination with partial pivoting. */
