@@ -144,7 +144,7 @@ describe("formulas: REBAL.IMPLIEDRETURNS, REBAL.RISKAVERSION, REBAL.BLACKLITTERM
     expect(() => blackLittermanFn(covRange, [fx.implied], vr.map((r) => r.slice(1)), null)).toThrow(/views has 20 columns: it needs 20 picking weights/);
     const blankQ = vr.map((r) => [...r]); blankQ[1][n] = null;
     expect(() => blackLittermanFn(covRange, [fx.implied], blankQ, null)).toThrow(/views row 2, column 21 \(the view return Q\) is blank/);
-    const txt = vr.map((r) => [...r]); txt[2][4] = "abc";
+    const txt: unknown[][] = vr.map((r) => [...r]); txt[2][4] = "abc";
     expect(() => blackLittermanFn(covRange, [fx.implied], [[...fx.names, "Q"], ...txt], null)).toThrow(/views row 4, column 5/);
     expect(() => blackLittermanFn(covRange, [fx.implied], vr, "tua=0.1")).toThrow(/unknown options key "tua"/);
     expect(() => blackLittermanFn(covRange, [fx.implied], vr, "omega=full")).toThrow(/omega must be one of default, idzorek/);
