@@ -229,7 +229,6 @@ export function planTrades(book: Book, policy: Policy, options: PlanOptions = {}
   for (let i = 0; i < n; i++) if (tradeable[i]) idx[m++] = i;
   const c0 = book.cash / V;
 
-  const T0 = performance.now();
   // 1. The exact fractional plan (same policy, fractional lots, no min_trade, no fixed cost).
   planner.reset(m, bps, 0, c0, dc, reserve);
   for (let j = 0; j < m; j++) {
@@ -243,7 +242,6 @@ export function planTrades(book: Book, policy: Policy, options: PlanOptions = {}
   planner.slopeHint = 0;
   const lambdaRelaxed = planner.solveConvex(0);
   const relaxedSlope = planner.slopeAtStar;
-  const T1 = performance.now(); const relaxEvals = (planner as any).work;
   const x = planner.scratch(7, n);
   x.set(w);
   for (let j = 0; j < m; j++) x[idx[j]] = w[idx[j]] + (planner.best[j] * p[idx[j]]) / V;
@@ -282,9 +280,7 @@ export function planTrades(book: Book, policy: Policy, options: PlanOptions = {}
   const floor = cashFloor(planner, c0, reserve);
   planner.setFloor(floor);
   planner.slopeHint = relaxedSlope > 0 ? relaxedSlope : 0.5 * (1 + m);
-  const T2 = performance.now();
   const result = planner.solve(start, Number.isFinite(lambdaRelaxed) ? lambdaRelaxed : 0, options.workBudget ?? WORK_BUDGET);
-  const T3 = performance.now();
   for (let j = 0; j < m; j++) trades[idx[j]] = planner.best[j] * units[j];
 
   // 3. Fractional dust (a trade worth at most FRACTIONAL_DUST of V, left by the continuous solve) is
@@ -303,7 +299,6 @@ export function planTrades(book: Book, policy: Policy, options: PlanOptions = {}
   const feasible0 = c0 >= floor - CASH_TOL;
   if (feasible0 && f0 <= f1 + Math.max(OPTIMALITY_TOL * f0, 1e-18)) { trades.fill(0); f1 = f0; }
   const bound = Math.min(result.bound, f1);
-  if (process.env.RB_T) console.log('relax', (T1-T0).toFixed(2), 'setup', (T2-T1).toFixed(2), 'bb', (T3-T2).toFixed(2), 'post', (performance.now()-T3).toFixed(2), 'evals', result.evals, 'relaxEvals', relaxEvals);
   const proven = f1 - bound <= Math.max(OPTIMALITY_TOL * f1, F_ABS_TOL);
   const optimality: Optimality = { objective: f1, lowerBound: bound, optimalityGap: proven ? 0 : (f1 - bound) / f1, nodes: result.nodes };
 
