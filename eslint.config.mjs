@@ -24,6 +24,14 @@ export default tseslint.config(
     },
   },
   {
+    // the layering (README): core is pure TypeScript, no Node, DOM or Office, and imports nothing above it
+    files: ["src/core/**/*.ts"],
+    rules: {
+      "no-restricted-globals": ["error", "process", "window", "document", "navigator", "Office", "Excel", "CustomFunctions", "Buffer", "require", "__dirname", "console"],
+      "no-restricted-imports": ["error", { patterns: ["node:*", "fs", "path", "os", "worker_threads", "child_process", "react", "react-dom", "@fluentui/*", "exceljs", "papaparse", "**/functions/**", "**/workbook/**", "**/taskpane/**", "**/cli/**"] }],
+    },
+  },
+  {
     files: ["**/*.js", "**/*.cjs", "**/*.mjs"],
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
