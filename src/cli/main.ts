@@ -21,7 +21,9 @@ import { backtestSummary, parseBacktestOptions, runBacktest } from "../core/back
 import { isTargetsSpec, parseTargetsSpec, runWalkForward } from "../core/backtest/walkForward";
 import { expectedReturns, riskMatrix } from "../core/estimators";
 import { Workspace } from "../core/workspace";
-import { optimize, OBJECTIVES, portfolioPerformance, OptimizeOptions, Objective, rejectUnusedOptions } from "../core/optimize";
+import { optimizeDetailed, OBJECTIVES, portfolioPerformance, OptimizeOptions, Objective, rejectUnusedOptions } from "../core/optimize";
+import type { TailObjective } from "../core/optimize/tail";
+import { applyExtraOptions, EXTRA_OPTIMIZE_KEYS, isTailObjective, parseCurrent, reportRows, runTailObjective } from "./optimizeExtras";
 import { EXIT, FileError, UsageError } from "./errors";
 import { Account, ReadOptions, defaultLimits, loadInputs, readBytes, readWorkbook, storedPolicy } from "./inputs";
 import { defaultJobs, planInWorkers, planSequential, progressBar } from "./batch";
@@ -109,7 +111,7 @@ Says per account whether the policy calls for a rebalance now (and why). Reading
 prices.csv: header date, asset...; one row per day, strictly increasing dates (exactly yyyy-mm-dd). --targets may also be a list in column order ("0.6, 0.4"),
 or walk-forward targets re-estimated from the trailing window only: --targets "optimize: objective=max_sharpe; window=504; every=monthly" (docs/formulas.md; the backtest then starts on the first estimation).
 `,
-  optimize: `rebal optimize <prices.csv> [--objective ${OBJECTIVES.join("|")}] [--returns mean|arith|ema|capm] [--cov sample|ledoit_wolf|exp_cov|...] [--options "risk_free_rate=0.02; max_weight=0.4; target_return=0.1"] [--format table|csv|json] [--decimal M] [--max-input-mib N] [--max-cells N]
+  optimize: `rebal optimize <prices.csv> [--objective ${OBJECTIVES.join("|")}|min_cvar|efficient_cvar|min_cdar|efficient_cdar] [--returns mean|arith|ema|capm] [--cov sample|ledoit_wolf|exp_cov|...] [--options "risk_free_rate=0.02; max_weight=0.4; target_return=0.1; max_assets=15; min_position=0.02; cost_bps=10; max_turnover=0.2; beta=0.95"] [--current "AAPL=0.3; MSFT=0.2"] [--format table|csv|json] [--decimal M] [--max-input-mib N] [--max-cells N]
 --options keys: frequency (all estimators), span (--returns ema / --cov exp_cov only), risk_free_rate (the Sharpe
 ratio; also max_sharpe and capm), target_return (efficient_return), target_volatility (efficient_risk),
 risk_aversion (max_utility), min_weight / max_weight / gamma (min_volatility, max_sharpe, efficient_*, max_utility).
@@ -407,20 +409,28 @@ async function cmdSimulate(argv: string[], io: Out): Promise<number> {
 const OPTIMIZE_KEYS = ["risk_free_rate", "target_return", "target_volatility", "risk_aversion", "min_weight", "max_weight", "gamma", "frequency", "span"] as const;
 
 async function cmdOptimize(argv: string[], io: Out): Promise<number> {
-  const { values: o, flags: f, positionals } = parse(argv, { objective: { type: "string" }, returns: { type: "string" }, cov: { type: "string" }, options: { type: "string" }, format: { type: "string" }, ...READ_OPTIONS });
+  const { values: o, flags: f, positionals } = parse(argv, { objective: { type: "string" }, returns: { type: "string" }, cov: { type: "string" }, options: { type: "string" }, current: { type: "string" }, format: { type: "string" }, ...READ_OPTIONS });
   if (f.help) { io.stdout(COMMAND_HELP.optimize); return EXIT.OK; }
   const format = choice(o.format, "format", ["table", "csv", "json"] as const, "table");
   if (positionals.length !== 1) throw new UsageError("optimize needs one prices file (.csv)");
+  const kv = readKeyValues(o.options ?? "", "--options");
+  rejectUnknownKeys(kv, [...OPTIMIZE_KEYS, ...EXTRA_OPTIMIZE_KEYS], "--options");
+  if (isTailObjective(o.objective)) { // tail risk (optimizeExtras.ts): LPs on the returns, no mean/covariance estimates
+    if (o.returns !== undefined || o.cov !== undefined || o.current !== undefined) throw new RebalError(`--objective ${o.objective} uses the prices themselves: --returns, --cov and --current do not apply`);
+    const prices = readPrices(positionals[0], readOptionsOf(o));
+    emitMetrics(io, await runTailObjective(o.objective.trim().toLowerCase() as TailObjective, prices.rows, prices.names, kv), format);
+    return EXIT.OK;
+  }
   const objective: Objective = choice(o.objective?.trim().toLowerCase(), "objective", OBJECTIVES, "min_volatility");
   const returnsMethod = (o.returns ?? "mean").trim().toLowerCase(), covMethod = (o.cov ?? "sample").trim().toLowerCase();
-  const kv = readKeyValues(o.options ?? "", "--options");
-  rejectUnknownKeys(kv, OPTIMIZE_KEYS, "--options");
   const num: Record<string, number> = {};
-  for (const p of kv) num[p.key] = valueAsNumber(p);
+  for (const p of kv) if (!(EXTRA_OPTIMIZE_KEYS as readonly string[]).includes(p.key)) num[p.key] = valueAsNumber(p);
   const opts: OptimizeOptions = {
     riskFreeRate: num.risk_free_rate, targetReturn: num.target_return, targetVolatility: num.target_volatility, riskAversion: num.risk_aversion,
     minWeight: num.min_weight, maxWeight: num.max_weight, gamma: num.gamma,
   };
+  applyExtraOptions(kv, opts);
+  if (o.current !== undefined) opts.current = [0]; // set from the prices' names below; marks the option as given
   // risk_free_rate always sets the Sharpe ratio of the output (portfolioPerformance); the objective need not use it
   rejectUnusedOptions(objective, { ...opts, riskFreeRate: objective === "max_sharpe" ? opts.riskFreeRate : undefined });
   if (num.span !== undefined && returnsMethod !== "ema" && covMethod !== "exp" && covMethod !== "exp_cov") {
@@ -431,10 +441,12 @@ async function cmdOptimize(argv: string[], io: Out): Promise<number> {
   opts.names = names;
   const mu = expectedReturns(prices.rows, returnsMethod, { frequency: num.frequency, span: returnsMethod === "ema" ? num.span : undefined, riskFreeRate: num.risk_free_rate, names });
   const cov = riskMatrix(prices.rows, covMethod, { frequency: num.frequency, span: covMethod === "exp" || covMethod === "exp_cov" ? num.span : undefined, names });
-  const w = optimize(objective, mu, cov, opts);
+  if (o.current !== undefined) opts.current = parseCurrent(o.current, names);
+  const { weights: w, report } = optimizeDetailed(objective, mu, cov, opts);
   const perf = portfolioPerformance(w, mu, cov, num.risk_free_rate ?? 0) as unknown as Record<string, number>;
   const rows: { name: string; value: number | string }[] = names.map((n, i) => ({ name: n, value: w[i] }));
   for (const [k, v] of Object.entries(perf)) rows.push({ name: k, value: v });
+  rows.push(...reportRows(report));
   emitMetrics(io, rows, format);
   return EXIT.OK;
 }
