@@ -97,7 +97,7 @@ describe("branch and bound vs enumeration over the same convex solver (random pr
         if (r) best = Math.min(best, r.score);
       }
       let res: ReturnType<typeof optimizeDetailed>;
-      try { res = optimizeDetailed(objective, mu, cov, o); } catch (e) { expect(best).toBe(Infinity); continue; }
+      try { res = optimizeDetailed(objective, mu, cov, o); } catch { expect(best).toBe(Infinity); continue; }
       expectFeasible(res.weights, K, m);
       const s = score(p, c, res.weights);
       expect(Math.abs(s - best)).toBeLessThanOrEqual(1e-9 * Math.abs(best));
