@@ -9,6 +9,10 @@
  * backtest cannot see a message) and nothing is written; a cancelled run's late results are ignored
  * (each run has a token). The pane stays responsive while the worker runs. Bad input is a message
  * from the workbook layer and nothing is written. UI only; text from cells is rendered as React text.
+ * "Simulate" runs the same picked policies over `paths` bootstrap-resampled histories in the same
+ * worker (core simulate/compareSimulation.ts: common random numbers, seed 1, 10 years, block 21) with
+ * progress (paths done) and cancel, then writes a "Simulate" sheet: the percentile table and a fan
+ * chart of value percentiles (src/workbook/compare.ts writeSimulation).
  */
 import * as React from "react";
 import {
@@ -17,7 +21,9 @@ import {
 import type { CompareJob, CompareResult } from "../core/backtest/compare";
 import { DEFAULT_BACKTEST_OPTIONS } from "../core/backtest/options";
 import { RebalError } from "../core/errors";
-import { readComparison, readInitialValue, writeComparison } from "../workbook/compare";
+import { readComparison, readInitialValue, writeComparison, writeSimulation } from "../workbook/compare";
+import type { SimulationJob, SimulationResult } from "../core/simulate/compareSimulation";
+import { parseSimulateOptions } from "../core/simulate/simulate";
 import { errorMessage } from "../workbook/excel";
 import { StoredPolicy, listPolicies } from "../workbook/policies";
 import { selectedAddress } from "../workbook/ranges";
@@ -44,6 +50,15 @@ class Cancelled extends Error {}
 
 /** Runs a job in a new worker; `onProgress` gets the worker's reports; `hold` receives the worker (to terminate it). */
 function runInWorker(job: CompareJob, onProgress: (done: number, total: number) => void, hold: (w: Worker, cancel: () => void) => void): Promise<CompareResult> {
+  return inWorker({ type: "run", job }, (m) => (m.type === "done" ? m.result : undefined), onProgress, hold);
+}
+
+/** The same for a simulation. */
+function simulateInWorker(job: SimulationJob, onProgress: (done: number, total: number) => void, hold: (w: Worker, cancel: () => void) => void): Promise<SimulationResult> {
+  return inWorker({ type: "simulate", job }, (m) => (m.type === "simulated" ? m.result : undefined), onProgress, hold);
+}
+
+function inWorker<R>(request: CompareRequest, result: (m: CompareReply) => R | undefined, onProgress: (done: number, total: number) => void, hold: (w: Worker, cancel: () => void) => void): Promise<R> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(/* webpackChunkName: "compare-worker" */ new URL("./compare.worker.ts", import.meta.url));
     hold(worker, () => {
@@ -55,15 +70,15 @@ function runInWorker(job: CompareJob, onProgress: (done: number, total: number) 
       if (m.type === "progress") onProgress(m.done, m.total);
       else {
         worker.terminate();
-        if (m.type === "done") resolve(m.result);
-        else reject(new RebalError(m.message));
+        const r = result(m);
+        if (r !== undefined) resolve(r);
+        else reject(new RebalError(m.type === "error" ? m.message : `internal error: unexpected reply ${m.type}`));
       }
     };
     worker.onerror = (ev) => {
       worker.terminate();
       reject(new Error(`the comparison worker failed: ${ev.message || "could not start"}`));
     };
-    const request: CompareRequest = { type: "run", job };
     worker.postMessage(request);
   });
 }
@@ -78,7 +93,8 @@ export function Compare(props: { visible: boolean }) {
   const [priceRef, setPriceRef] = React.useState("");
   const [initial, setInitial] = React.useState(String(DEFAULT_BACKTEST_OPTIONS.initialValue));
   const [phase, setPhase] = React.useState<Phase>("idle");
-  const [progress, setProgress] = React.useState<{ done: number; total: number; dates: number; names: string[] } | null>(null);
+  const [progress, setProgress] = React.useState<{ done: number; total: number; dates: number; names: string[]; paths?: boolean } | null>(null);
+  const [paths, setPaths] = React.useState("1000");
   const [message, setMessage] = React.useState<{ intent: "error" | "success" | "info"; text: string } | null>(null);
   const [summary, setSummary] = React.useState<Summary | null>(null);
   const token = React.useRef(0);
@@ -111,8 +127,51 @@ export function Compare(props: { visible: boolean }) {
   } catch (e) {
     initialError = errorMessage(e);
   }
+  let pathsError: string | undefined;
+  try {
+    parseSimulateOptions(`paths=${paths.trim()}`, "paths");
+  } catch (e) {
+    pathsError = errorMessage(e).replace(/^paths item 1: /, "");
+  }
   const busy = phase !== "idle";
   const canRun = !busy && picked.length >= 2 && !initialError && priceRef.trim() !== "";
+
+  const simulate = async () => {
+    const mine = ++token.current;
+    const live = () => token.current === mine;
+    setMessage(null);
+    setSummary(null);
+    setProgress(null);
+    setPhase("reading");
+    try {
+      const initialValue = readInitialValue(initial);
+      const options = parseSimulateOptions(`paths=${paths.trim()}`, "paths");
+      const names = (policies ?? []).map((p) => p.name).filter((n) => picked.includes(n));
+      const inputs = await readComparison(priceRef, names, initialValue);
+      if (!live()) return;
+      setProgress({ done: 0, total: options.paths, dates: 0, names: inputs.policyNames, paths: true });
+      setPhase("running");
+      const result = await simulateInWorker(
+        { compare: inputs.job, options },
+        (done, total) => live() && setProgress({ done, total, dates: 0, names: inputs.policyNames, paths: true }),
+        (_w, cancel) => { cancelRef.current = cancel; },
+      );
+      cancelRef.current = null;
+      if (!live()) return;
+      setPhase("writing");
+      const { sheetName } = await writeSimulation(result, inputs.priceAddress, initialValue, options);
+      if (!live()) return;
+      setMessage({ intent: "success", text: `Wrote "${sheetName}": ${result.names.length} policies on the same ${options.paths.toLocaleString("en-US")} simulated paths of ${options.years} years, with the value-percentile chart.` });
+    } catch (e) {
+      if (live() && !(e instanceof Cancelled)) setMessage({ intent: "error", text: errorMessage(e) });
+    } finally {
+      if (live()) {
+        cancelRef.current = null;
+        setPhase("idle");
+        setProgress(null);
+      }
+    }
+  };
 
   const run = async () => {
     const mine = ++token.current;
@@ -166,7 +225,7 @@ export function Compare(props: { visible: boolean }) {
     cancelRef.current = null;
     setPhase("idle");
     setProgress(null);
-    setMessage({ intent: "info", text: "Comparison cancelled: nothing was written." });
+    setMessage({ intent: "info", text: `${progress?.paths ? "Simulation" : "Comparison"} cancelled: nothing was written.` });
   };
 
   const useSelection = async () => {
@@ -180,7 +239,8 @@ export function Compare(props: { visible: boolean }) {
   const toggle = (name: string, on: boolean) => setPicked((old) => (on ? [...old.filter((n) => n !== name), name] : old.filter((n) => n !== name)));
 
   let progressText = "Reading the price range and the policies…";
-  if (progress && progress.total > 0) {
+  if (progress && progress.paths) progressText = `Simulated path ${progress.done.toLocaleString("en-US")} of ${progress.total.toLocaleString("en-US")}`;
+  else if (progress && progress.total > 0) {
     const k = Math.min(progress.names.length - 1, Math.floor(Math.max(0, progress.done - 1) / progress.dates));
     const inPolicy = progress.done - k * progress.dates;
     progressText = `Policy ${k + 1} of ${progress.names.length} (${progress.names[k]}): ${inPolicy.toLocaleString("en-US")} of ${progress.dates.toLocaleString("en-US")} dates`;
@@ -221,9 +281,13 @@ export function Compare(props: { visible: boolean }) {
       <Field label="initial_value" validationState={initialError ? "error" : "none"} validationMessage={initialError} hint={initialError ? undefined : "cash invested on the first date (as REBAL.BACKTEST's option)"}>
         <Input value={initial} onChange={(_, d) => setInitial(d.value)} disabled={busy} />
       </Field>
+      <Field label="Simulation paths" validationState={pathsError ? "error" : "none"} validationMessage={pathsError} hint={pathsError ? undefined : "Simulate: bootstrap-resampled 10-year histories, the same for every policy (seed 1)"}>
+        <Input value={paths} onChange={(_, d) => setPaths(d.value)} disabled={busy} aria-label="Simulation paths" />
+      </Field>
       {!busy && picked.length < 2 ? <Caption1>Pick at least two policies to compare.</Caption1> : null}
       <div className={styles.row}>
         <Button appearance="primary" disabled={!canRun} onClick={() => void run()}>Run comparison</Button>
+        <Button disabled={!canRun || pathsError !== undefined} onClick={() => void simulate()}>Simulate</Button>
         {phase === "reading" || phase === "running" ? <Button onClick={cancel}>Cancel</Button> : null}
       </div>
       {busy ? (

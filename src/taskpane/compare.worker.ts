@@ -3,20 +3,25 @@
  * pane's UI thread, so the pane stays responsive. Imports src/core only (no Office, no DOM).
  *
  * Protocol (one job per worker; the pane creates a worker per run and cancels by terminating it):
- *   in:  { type: "run", job: CompareJob }
- *   out: { type: "progress", done, total }   rows done over all policies (core's hook, every 256 rows)
+ *   in:  { type: "run", job: CompareJob }  or  { type: "simulate", job: SimulationJob } (Monte Carlo,
+ *        core simulate/compareSimulation.ts)
+ *   out: { type: "progress", done, total }   rows done over all policies (core's hook, every 256 rows),
+ *                                            or paths done (simulations, after every path)
  *        { type: "done", result: CompareResult }   typed arrays transferred, not copied
+ *        { type: "simulated", result: SimulationResult }
  *        { type: "error", message }            a RebalError's message (bad input in a policy), or
  *                                              "internal error: ..." for anything else
  */
 import { CompareJob, CompareResult, runComparison } from "../core/backtest/compare";
+import { runSimulation, SimulationJob, SimulationResult } from "../core/simulate/compareSimulation";
 import { RebalError } from "../core/errors";
 import { Workspace } from "../core/workspace";
 
-export type CompareRequest = { type: "run"; job: CompareJob };
+export type CompareRequest = { type: "run"; job: CompareJob } | { type: "simulate"; job: SimulationJob };
 export type CompareReply =
   | { type: "progress"; done: number; total: number }
   | { type: "done"; result: CompareResult }
+  | { type: "simulated"; result: SimulationResult }
   | { type: "error"; message: string };
 
 interface WorkerScope {
@@ -28,8 +33,15 @@ const scope = self as unknown as WorkerScope;
 const workspace = new Workspace();
 
 scope.onmessage = (ev) => {
-  if (!ev.data || ev.data.type !== "run") return;
+  if (!ev.data || (ev.data.type !== "run" && ev.data.type !== "simulate")) return;
   try {
+    if (ev.data.type === "simulate") {
+      const sim = runSimulation(ev.data.job, (done, total) => {
+        scope.postMessage({ type: "progress", done, total });
+      }, workspace);
+      scope.postMessage({ type: "simulated", result: sim }, [sim.fan.buffer as ArrayBuffer, sim.fanDates.buffer as ArrayBuffer]);
+      return;
+    }
     const result = runComparison(ev.data.job, (done, total) => {
       scope.postMessage({ type: "progress", done, total });
     }, workspace);

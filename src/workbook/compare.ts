@@ -28,6 +28,14 @@
  * - two line charts (Excel.ChartType.line, series by columns, dates as category labels): the
  *   equity curves and the drawdowns, to the right of the metric table.
  * Layout is pure (layoutComparison) and tested without Excel.
+ *
+ * Simulations (writeSimulation, the same rules: one Excel.run, a NEW sheet "Simulate YYYY-MM-DD",
+ * deleted again on failure): title and stamp (price range, policies, initial value, paths / years /
+ * block / seed, time, version); the percentile table (header policy, statistic, mean, p5 ... p95; one
+ * row per policy and statistic, formatted like the metric table; undefined = "n/a" with a note); the
+ * fan data block (a header row: Date, then "<policy> p5" ... "<policy> p95" per policy; one row per
+ * fan point, core compareSimulation.ts) and a line chart of it ("Value percentiles"), to the right of
+ * the table. Layout is pure (layoutSimulation).
  */
 import { COMPARE_METRICS, CompareJob, CompareResult, ComparePolicy, matchPolicies, readPriceTable } from "../core/backtest/compare";
 import { DEFAULT_BACKTEST_OPTIONS } from "../core/backtest/options";
@@ -38,6 +46,8 @@ import { nameKey } from "../core/policyStore";
 import { ADDIN_VERSION, errorMessage, runExcel } from "./excel";
 import { readInputs } from "./inputs";
 import { datedSheetName, resolveReference } from "./ranges";
+import type { SimulationResult } from "../core/simulate/compareSimulation";
+import { PERCENTILES, SimulateOptions } from "../core/simulate/simulate";
 
 export type Cell = string | number | boolean;
 
@@ -322,6 +332,146 @@ export function writeComparison(
       await context.sync();
     } catch (e) {
       // Office.js batches are not transactional: remove whatever part of the new sheet was applied
+      try {
+        sheet.delete();
+        await context.sync();
+      } catch {
+        // the original error is the one to report
+      }
+      throw e;
+    }
+    return { sheetName };
+  });
+}
+
+export interface SimulationStamp extends ComparisonStamp {
+  options: Pick<SimulateOptions, "paths" | "years" | "block" | "seed">;
+}
+
+export interface SimulationLayout {
+  top: Cell[][];
+  topFormats: string[][];
+  boldRows: number[];
+  /** 0-based row of the percentile table's header in `top`. */
+  tableRow: number;
+  data: Cell[][];
+  dataFormats: string[][];
+  /** 0-based sheet row where the data block (its header row) starts. */
+  dataRow: number;
+  fanSource: string;
+  dateSource: string;
+  fanPosition: [string, string];
+}
+
+const STAT_FORMATS: Record<string, string> = {
+  cagr: PCT, volatility: PCT, max_drawdown: PCT, turnover: PCT, rebalances: "0.0", costs: MONEY, final_value: MONEY, sharpe: RATIO,
+};
+
+/** The simulation sheet's cells, formats and chart ranges (pure). */
+export function layoutSimulation(result: SimulationResult, stamp: SimulationStamp): SimulationLayout {
+  const P = result.names.length;
+  const R = result.fanDates.length;
+  const Q = PERCENTILES.length;
+  if (P === 0 || R === 0) throw new RebalError("nothing to write: no policies or no paths");
+  const width = 3 + Q;
+  const top: Cell[][] = [];
+  const topFormats: string[][] = [];
+  const push = (cells: Cell[], formats: string[] = []) => {
+    top.push(Array.from({ length: width }, (_, j) => (j < cells.length ? cells[j] : "")));
+    topFormats.push(Array.from({ length: width }, (_, j) => textFormat(top[top.length - 1][j], formats[j] || "General")));
+  };
+  const o = stamp.options;
+  push(["Rebal policy simulation"]);
+  push(["Prices", stamp.priceAddress]);
+  push(["Policies", result.names.join("; ")]);
+  push(["Initial value", stamp.initialValue], ["", MONEY]);
+  push(["Paths", `${o.paths} paths of ${o.years} years, stationary bootstrap (mean block ${o.block} days), seed ${o.seed}`]);
+  push(["Generated", stamp.time]);
+  push(["Add-in version", stamp.version]);
+  push([]);
+  const tableRow = top.length;
+  push(["Policy", "Statistic", "Mean", ...PERCENTILES.map((q) => `p${q}`)]);
+  const notes: string[] = [];
+  for (const r of result.summary) {
+    const f = STAT_FORMATS[r.statistic] ?? "General";
+    const name = result.names[r.policy];
+    if (r.undefinedPaths > 0) {
+      push([name, r.statistic, "n/a", ...PERCENTILES.map(() => "n/a")]);
+      notes.push(`${r.statistic}, ${name}: undefined on ${r.undefinedPaths} of ${result.paths} paths`);
+    } else push([name, r.statistic, r.mean, ...r.percentiles], ["", "", f, ...PERCENTILES.map(() => f)]);
+  }
+  const boldRows = [0, tableRow];
+  if (notes.length) {
+    push([]);
+    boldRows.push(top.length);
+    push(["Notes"]);
+    for (const n of notes) push([n]);
+  }
+  const dataRow = top.length + 1;
+  const dw = 1 + P * Q;
+  const header: Cell[] = ["Date"];
+  for (const name of result.names) for (const q of PERCENTILES) header.push(`${name} p${q}`);
+  const data: Cell[][] = [header];
+  const dataFormats: string[][] = [header.map((v) => textFormat(v, "General"))];
+  const rowFormat = [DATE, ...Array(P * Q).fill(MONEY)];
+  for (let r = 0; r < R; r++) {
+    const row: Cell[] = [result.fanDates[r]];
+    for (let j = 0; j < P; j++) for (let q = 0; q < Q; q++) row.push(result.fan[(j * R + r) * Q + q]);
+    data.push(row);
+    dataFormats.push(rowFormat);
+  }
+  for (const block of [top, data]) {
+    for (const row of block) for (const v of row) if (typeof v === "number" && !Number.isFinite(v)) throw new RebalError(`internal error: a non-finite number (${fmt(v)}) in the simulation`);
+  }
+  const headerRow = dataRow + 1; // 1-based sheet row of the data block's header
+  const last = headerRow + R;
+  const chartCol = Math.max(width, dw) + 1;
+  return {
+    top, topFormats, boldRows, tableRow, data, dataFormats, dataRow,
+    fanSource: `${columnLetter(1)}${headerRow}:${columnLetter(dw - 1)}${last}`,
+    dateSource: `A${headerRow + 1}:A${last}`,
+    fanPosition: [`${columnLetter(chartCol)}1`, `${columnLetter(chartCol + 9)}22`],
+  };
+}
+
+/** "Simulate 2026-11-21", or with " (2)"... when taken. */
+export const uniqueSimulateSheetName = (date: Date, taken: string[]): string => datedSheetName("Simulate", date, taken);
+
+/** Writes the simulation sheet (one Excel.run, as writeComparison); returns its name. */
+export function writeSimulation(
+  result: SimulationResult, priceAddress: string, initialValue: number, options: SimulationStamp["options"], now: Date = new Date(),
+): Promise<{ sheetName: string }> {
+  const layout = layoutSimulation(result, { priceAddress, initialValue, time: now.toISOString(), version: ADDIN_VERSION, options });
+  return runExcel(async (context) => {
+    const sheets = context.workbook.worksheets;
+    sheets.load("items/name");
+    await context.sync();
+    const sheetName = uniqueSimulateSheetName(now, sheets.items.map((s) => s.name));
+    const sheet = sheets.add(sheetName);
+    try {
+      const topW = layout.top[0].length;
+      const topRange = sheet.getRange(`A1:${columnLetter(topW - 1)}${layout.top.length}`);
+      topRange.numberFormat = layout.topFormats;
+      topRange.values = layout.top;
+      for (const r of layout.boldRows) sheet.getRange(`A${r + 1}:${columnLetter(topW - 1)}${r + 1}`).format.font.bold = true;
+      const dw = layout.data[0].length;
+      const part = sheet.getRange(`A${layout.dataRow + 1}:${columnLetter(dw - 1)}${layout.dataRow + layout.data.length}`);
+      part.numberFormat = layout.dataFormats;
+      part.values = layout.data;
+      sheet.getRange(`A${layout.dataRow + 1}:${columnLetter(dw - 1)}${layout.dataRow + 1}`).format.font.bold = true;
+      const chart = sheet.charts.add(Excel.ChartType.line, sheet.getRange(layout.fanSource), Excel.ChartSeriesBy.columns);
+      chart.title.text = "Value percentiles";
+      const dates = sheet.getRange(layout.dateSource);
+      for (let k = 0; k < dw - 1; k++) {
+        const s = chart.series.getItemAt(k);
+        s.name = String(layout.data[0][k + 1]);
+        s.setXAxisValues(dates);
+      }
+      chart.setPosition(layout.fanPosition[0], layout.fanPosition[1]);
+      topRange.format.autofitColumns();
+      sheet.activate();
+      await context.sync();
+    } catch (e) {
       try {
         sheet.delete();
         await context.sync();

@@ -102,7 +102,8 @@ export interface SimulationSetup {
   dates: Float64Array;
   /** Rows per path after row 0. */
   L: number;
-  targets: Float64Array;
+  /** Targets of each policy (the same array for all when one was given). */
+  targets: Float64Array[];
   policies: Policy[];
   options: SimulateOptions;
 }
@@ -121,14 +122,17 @@ function weekdays(start: number, L: number): Float64Array {
 
 /**
  * Checks the inputs and prepares the sample (dates: serials of the history; prices row-major T x n,
- * NaN = missing; every asset needs a price on the last row, where the paths start).
+ * NaN = missing; every asset needs a price on the last row, where the paths start). `targets`: one
+ * vector for every policy, or one per policy (the pane's comparisons: 0 for assets a policy does not hold).
  */
-export function prepareSimulation(dates: Float64Array, prices: Float64Array, n: number, targets: Float64Array, policies: Policy[], options: SimulateOptions): SimulationSetup {
+export function prepareSimulation(dates: Float64Array, prices: Float64Array, n: number, targets: Float64Array | readonly Float64Array[], policies: Policy[], options: SimulateOptions): SimulationSetup {
   const T = dates.length;
   if (T < 3) throw new RebalError(`the price history has ${T} rows: a bootstrap needs at least 3`);
   if (prices.length !== T * n) throw new RebalError(`prices must have ${T} rows of ${n} assets`);
-  if (targets.length !== n) throw new RebalError(`targets has ${targets.length} values but prices has ${n} columns: they must match`);
   if (policies.length === 0) throw new RebalError("policies is empty: give at least one policy");
+  const each = targets instanceof Float64Array ? policies.map(() => targets) : Array.from(targets);
+  if (each.length !== policies.length) throw new RebalError(`there are ${each.length} target vectors for ${policies.length} policies`);
+  for (const t of each) if (t.length !== n) throw new RebalError(`targets has ${t.length} values but prices has ${n} columns: they must match`);
   const p0 = prices.slice((T - 1) * n, T * n);
   for (let i = 0; i < n; i++) if (!(p0[i] > 0)) throw new RebalError(`asset ${i + 1} has no price on the last date: the paths start from the last prices`);
   const L = Math.max(1, Math.round(options.years * DAYS_PER_YEAR));
@@ -136,13 +140,15 @@ export function prepareSimulation(dates: Float64Array, prices: Float64Array, n: 
     throw new RebalError(`paths x days x policies = ${options.paths} x ${L + 1} x ${policies.length} is more than ${MAX_SIMULATED_ROWS.toExponential(0)} backtest rows: use fewer paths or years`);
   }
   const sample = completeReturns(prices, T, n);
-  return { sample, n, p0, dates: weekdays(Math.floor(dates[T - 1]), L), L, targets, policies, options };
+  return { sample, n, p0, dates: weekdays(Math.floor(dates[T - 1]), L), L, targets: each, policies, options };
 }
 
 export interface SimulateRunOptions {
   workspace?: Workspace;
   /** Called after every path with (paths done, paths of this call); return false to cancel. */
   onProgress?: ((done: number, total: number) => boolean | void) | null;
+  /** Called with each path's value series per policy (valid during the call only), e.g. for fan charts. */
+  onValues?: ((path: number, policy: number, values: Float64Array) => void) | null;
 }
 
 /** The prices of path k (row-major (L + 1) x n) into out (a fresh array when omitted). */
@@ -175,7 +181,7 @@ export function simulatePaths(setup: SimulationSetup, from: number, to: number, 
     for (let j = 0; j < P; j++) {
       let r;
       try {
-        r = runBacktest({ dates, prices, nAssets: n, targets: setup.targets }, policies[j], runOpts);
+        r = runBacktest({ dates, prices, nAssets: n, targets: setup.targets[j] }, policies[j], runOpts);
       } catch (e) {
         if (e instanceof RebalError) throw new RebalError(`path ${k + 1}, policy ${j + 1}: ${e.message}`);
         throw e;
@@ -190,6 +196,7 @@ export function simulatePaths(setup: SimulationSetup, from: number, to: number, 
       out[o + 5] = r.totalCost;
       out[o + 6] = r.values[L];
       out[o + 7] = s.sharpe;
+      if (run.onValues) run.onValues(k, j, r.values);
     }
     if (run.onProgress && run.onProgress(k - from + 1, to - from) === false) throw new SimulationCancelled();
   }
@@ -239,7 +246,7 @@ export function summarize(stats: Float64Array, paths: number, nPolicies: number)
 }
 
 /** prepareSimulation, simulatePaths over every path, summarize. */
-export function simulate(dates: Float64Array, prices: Float64Array, n: number, targets: Float64Array, policies: Policy[], options: SimulateOptions, run: SimulateRunOptions = {}): { setup: SimulationSetup; stats: Float64Array; summary: SummaryRow[] } {
+export function simulate(dates: Float64Array, prices: Float64Array, n: number, targets: Float64Array | readonly Float64Array[], policies: Policy[], options: SimulateOptions, run: SimulateRunOptions = {}): { setup: SimulationSetup; stats: Float64Array; summary: SummaryRow[] } {
   const setup = prepareSimulation(dates, prices, n, targets, policies, options);
   const stats = simulatePaths(setup, 0, options.paths, run);
   return { setup, stats, summary: summarize(stats, options.paths, policies.length) };
