@@ -1,10 +1,9 @@
 /**
  * Files out: the trade table as text (aligned table), CSV (papaparse), JSON (an array of row
- * objects) or a formatted trade-sheet .xlsx (exceljs): per asset side, quantity, price, value,
- * weight before / target / after, cost, reason; totals (buys, sells, net cash, costs, turnover,
- * the optimality gap: the largest over the accounts, 0 = every plan proven optimal);
- * number formats; and a stamp (policy, time, version, SHA-256 of the inputs) so a colleague can
- * verify it. Turnover of a batch is sum(min(buys, sells)) / sum(total value) over its accounts.
+ * objects) or the trade-sheet .xlsx (exceljs) in the pane's layout (core/tradeSheetLayout.ts:
+ * an Excel table of orders, totals with the optimality gap — the largest over the accounts, 0 =
+ * every plan proven optimal — and the audit stamp: policy, time, version, SHA-256 of the inputs,
+ * optimality), so a colleague can verify it. Turnover of a batch is sum(min(buys, sells)) / sum(total value) over its accounts.
  *
  * Conventions: CSV cells that start with = + - @, a tab or a carriage return are prefixed with "'"
  * (OWASP's CSV-injection rule, papaparse escapeFormulae) unless they are numbers, so a trade file
@@ -20,6 +19,8 @@ import Papa from "papaparse";
 import ExcelJS from "exceljs";
 import { Policy, policyToText } from "../core/policy";
 import { packageRoot } from "./packageRoot";
+import { optimalityText, policySummary } from "../core/reasonText";
+import { FMT, OrderLine, SheetTotals, TradeSheetModel, dateToSerialUTC, layoutTradeSheet, rectA1, tableNameFor } from "../core/tradeSheetLayout";
 import { tidy } from "./plan";
 import type { AccountSummary, TradeRow } from "./plan";
 
@@ -107,64 +108,72 @@ export function formatJson(rows: TradeRow[]): string {
 
 export interface Stamp { policyLabel: string; policy: Policy; time: string; version: string; sha256: string; inputs: string[] }
 
-const FMT = { qty: "#,##0.########", money: "#,##0.00", pct: "0.00%", gap: "0.0000%" };
 
-/** Adds a formatted trade sheet to `wb` (a new sheet; the name gets a suffix if taken). */
+/**
+ * Adds the trade sheet to `wb` (a new sheet; the name gets a suffix if taken): the one layout of
+ * core/tradeSheetLayout.ts (the pane's sheet), rendered with exceljs — values and number formats,
+ * merges, bold title/labels, computed column widths, the orders as an Excel table, frozen header,
+ * print setup (landscape, one page wide, header row repeated). exceljs writes no charts, so the
+ * .xlsx has no drift chart (the table's Drift columns hold its data).
+ */
 export function addTradeSheet(wb: ExcelJS.Workbook, rows: TradeRow[], summaries: AccountSummary[], stamp: Stamp, name = "Trades"): ExcelJS.Worksheet {
   let sheetName = name;
   for (let k = 2; wb.getWorksheet(sheetName); k++) sheetName = `${name} (${k})`;
   const ws = wb.addWorksheet(sheetName);
   const withAccount = summaries.length > 1;
-  ws.getCell("A1").value = "Rebal trade sheet";
-  ws.getCell("A1").font = { bold: true, size: 14 };
-  const stampRows: [string, string][] = [
-    ["Policy", `${stamp.policyLabel}: ${policyToText(stamp.policy)}`], ["Generated", stamp.time], ["Rebal version", stamp.version],
-    ["Inputs", stamp.inputs.join(", ")], ["Inputs SHA-256", stamp.sha256],
-  ];
-  if (summaries.length === 1 && !summaries[0].error) stampRows.push(["Decision", `${summaries[0].due ? "rebalance" : "no rebalance"} (${summaries[0].decision})`]);
-  stampRows.forEach(([k, v], i) => { ws.getCell(2 + i, 1).value = k; ws.getCell(2 + i, 1).font = { bold: true }; ws.getCell(2 + i, 2).value = v; });
-  const headerRow = 3 + stampRows.length;
-  const cols: { key: keyof TradeRow; title: string; fmt?: string; abs?: boolean; width: number }[] = [
-    ...(withAccount ? [{ key: "account" as const, title: "Account", width: 14 }] : []),
-    { key: "asset", title: "Asset", width: 12 }, { key: "side", title: "Side", width: 6 },
-    { key: "trade", title: "Quantity", fmt: FMT.qty, abs: true, width: 12 }, { key: "price", title: "Price", fmt: FMT.money, width: 12 },
-    { key: "value", title: "Value", fmt: FMT.money, abs: true, width: 14 }, { key: "weight_before", title: "Weight before", fmt: FMT.pct, width: 13 },
-    { key: "target", title: "Target", fmt: FMT.pct, width: 9 }, { key: "weight_after", title: "Weight after", fmt: FMT.pct, width: 12 },
-    { key: "cost", title: "Cost", fmt: FMT.money, width: 10 }, { key: "reason", title: "Reason", width: 60 },
-  ];
-  cols.forEach((c, j) => {
-    const h = ws.getCell(headerRow, j + 1);
-    h.value = c.title;
-    h.font = { bold: true };
-    h.fill = { type: "pattern", pattern: "solid", fgColor: { argb: "FFDDEBF7" } };
-    h.border = { bottom: { style: "thin" } };
-    ws.getColumn(j + 1).width = c.width;
-  });
-  rows.forEach((r, i) => {
-    cols.forEach((c, j) => {
-      const cell = ws.getCell(headerRow + 1 + i, j + 1);
-      const v = r[c.key];
-      cell.value = typeof v === "number" && c.abs ? Math.abs(v) : (v as string | number);
-      if (c.fmt) cell.numFmt = c.fmt;
-    });
-  });
   const t = totalsOf(summaries);
-  let r = headerRow + rows.length + 2;
-  const totals: [string, number, string][] = [
-    ["Buys", t.buys, FMT.money], ["Sells", t.sells, FMT.money], ["Net cash (sells - buys - costs)", t.netCash, FMT.money],
-    ["Estimated costs", t.costs, FMT.money], ["Turnover", t.turnover, FMT.pct], ["Cash after", t.cashAfter, FMT.money],
-    [withAccount ? "Optimality gap (largest; 0 = proven optimal)" : "Optimality gap (0 = proven optimal)", t.optimalityGap, FMT.gap],
-  ];
-  if (withAccount) totals.push(["Accounts", t.accounts, "0"], ["Accounts with errors", t.errors, "0"]);
-  ws.getCell(r - 1, 1).value = "Totals";
-  ws.getCell(r - 1, 1).font = { bold: true };
-  for (const [k, v, f] of totals) {
-    ws.getCell(r, 1).value = k;
-    const c = ws.getCell(r, 2);
-    c.value = v;
-    c.numFmt = f;
-    r++;
-  }
-  ws.views = [{ state: "frozen", ySplit: headerRow }];
+  const ok = summaries.filter((s) => !s.error);
+  const single = summaries.length === 1 && ok.length === 1 ? ok[0] : null;
+  const lines: OrderLine[] = rows.map((r) => ({
+    ...(withAccount ? { account: r.account ?? "" } : {}), asset: r.asset, trade: r.trade, price: r.price,
+    weightBefore: r.weight_before, target: r.target, weightAfter: r.weight_after, cost: r.cost, reason: r.reason,
+  }));
+  const decision = single ? `${single.due ? "Rebalance" : "No rebalance"}: ${single.decision}` : `${ok.filter((s) => s.due).length} of ${summaries.length} accounts rebalance`;
+  const cashBefore = ok.reduce((a, s) => a + s.cashBefore, 0);
+  const totals: SheetTotals = {
+    buys: t.buys, sells: t.sells, netCash: t.netCash, costs: t.costs, turnover: t.turnover, cashBefore: tidy(cashBefore), cashAfter: t.cashAfter,
+    optimalityGap: t.optimalityGap, ...(withAccount ? { accounts: { count: t.accounts, errors: t.errors } } : {}),
+  };
+  const time = Date.parse(stamp.time);
+  const model = layoutTradeSheet(lines, totals, {
+    policy: stamp.policyLabel, settings: `${policySummary(stamp.policy)} (${policyToText(stamp.policy)})`, generated: dateToSerialUTC(new Date(Number.isFinite(time) ? time : Date.now())),
+    version: stamp.version, inputs: stamp.inputs.join(", "), hash: stamp.sha256, decision, optimality: optimalityText(t.optimalityGap),
+  }, tableNameFor(sheetName));
+  renderXlsx(ws, model);
   return ws;
+}
+
+/** Writes a trade-sheet layout into an empty exceljs sheet. */
+export function renderXlsx(ws: ExcelJS.Worksheet, m: TradeSheetModel): void {
+  const { rect } = m.table;
+  // the table first (exceljs writes its header and body cells), then every other cell
+  ws.addTable({
+    name: m.table.name, ref: `A${rect.r0 + 1}`, headerRow: true, totalsRow: false,
+    style: { theme: "TableStyleMedium2", showRowStripes: true },
+    columns: m.table.header.map((h) => ({ name: h, filterButton: true })),
+    rows: m.values.slice(rect.r0 + 1, rect.r1 + 1).map((r) => r.slice(rect.c0, rect.c1 + 1).map((v) => (v === "" ? null : v))),
+  });
+  for (let r = 0; r < m.rows; r++) {
+    for (let c = 0; c < m.cols; c++) {
+      const v = m.values[r][c];
+      const cell = ws.getCell(r + 1, c + 1);
+      const inTable = r >= rect.r0 && r <= rect.r1 && c >= rect.c0 && c <= rect.c1;
+      if (!inTable && v !== "") cell.value = v;
+      if (m.formats[r][c] !== FMT.general) cell.numFmt = m.formats[r][c];
+    }
+  }
+  for (const g of m.merges) ws.mergeCells(g.r0 + 1, g.c0 + 1, g.r1 + 1, g.c1 + 1);
+  for (const { rect: s, style } of m.styles) {
+    const cell = ws.getCell(s.r0 + 1, s.c0 + 1);
+    if (style === "title") cell.font = { bold: true, size: 14 };
+    else if (style === "section" || style === "label") cell.font = { bold: true };
+    else if (style === "subtitle") cell.font = { italic: true };
+    else if (style === "left") cell.alignment = { horizontal: "left" };
+  }
+  m.widths.forEach((w, j) => { ws.getColumn(j + 1).width = w; });
+  ws.views = [{ state: "frozen", ySplit: m.freezeRows, xSplit: 0 }];
+  ws.pageSetup = {
+    ...ws.pageSetup, orientation: m.print.orientation, fitToPage: true, fitToWidth: m.print.fitToPagesWide, fitToHeight: 0,
+    printArea: rectA1(m.print.area), printTitlesRow: `${m.print.titleRows.r0 + 1}:${m.print.titleRows.r1 + 1}`,
+  };
 }

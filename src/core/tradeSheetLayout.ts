@@ -51,6 +51,8 @@ export interface SheetTotals {
   cashWeights?: { before: number; target: number; after: number };
   /** Batches: number of accounts and of accounts with errors. */
   accounts?: { count: number; errors: number };
+  /** The optimality gap as a number (the largest of a batch; 0 = proven optimal), for readers. */
+  optimalityGap?: number;
 }
 
 export interface SheetStamp {
@@ -68,7 +70,7 @@ export interface SheetStamp {
   optimality: string;
 }
 
-export type CellStyle = "title" | "subtitle" | "section" | "label" | "header";
+export type CellStyle = "title" | "subtitle" | "section" | "label" | "header" | "left";
 
 export interface TradeSheetModel {
   rows: number;
@@ -91,7 +93,7 @@ export interface TradeSheetModel {
 
 export const FMT = {
   qty: "#,##0", qtyFraction: "#,##0.########", money: "#,##0.00", pct: "0.00%", drift: "+0.00%;-0.00%;0.00%",
-  dateTime: "yyyy-mm-dd hh:mm:ss", count: "0", text: "@", general: "General",
+  dateTime: "yyyy-mm-dd hh:mm:ss", count: "0", gap: "0.0000%", text: "@", general: "General",
 } as const;
 
 /** Rows of the layout above the header. */
@@ -118,6 +120,7 @@ export function displayText(v: SheetValue, format: string): string {
     case FMT.qtyFraction: return fixed(v, 0, 8);
     case FMT.money: return fixed(v, 2);
     case FMT.pct: return `${(v * 100).toFixed(2)}%`;
+    case FMT.gap: return `${(v * 100).toFixed(4)}%`;
     case FMT.drift: return `${v > 0 ? "+" : v < 0 ? "-" : ""}${Math.abs(v * 100).toFixed(2)}%`;
     case FMT.dateTime: return "yyyy-mm-dd hh:mm:ss";
     default: return String(v);
@@ -207,7 +210,10 @@ export function layoutTradeSheet(lines: readonly OrderLine[], totals: SheetTotal
       put(r, valueFrom, v, f);
       styles.push({ rect: { r0: r, c0: 0, r1: r, c1: 0 }, style: "label" });
       if (labelTo > 0) merges.push({ r0: r, c0: 0, r1: r, c1: labelTo });
-      if (valueTo > valueFrom) merges.push({ r0: r, c0: valueFrom, r1: r, c1: valueTo });
+      if (valueTo > valueFrom) {
+        merges.push({ r0: r, c0: valueFrom, r1: r, c1: valueTo });
+        styles.push({ rect: { r0: r, c0: valueFrom, r1: r, c1: valueFrom }, style: "left" }); // a date-time too
+      }
     }
     return r0;
   };
@@ -220,6 +226,7 @@ export function layoutTradeSheet(lines: readonly OrderLine[], totals: SheetTotal
   if (totals.cashWeights) {
     t.push(["Cash weight before", totals.cashWeights.before, FMT.pct], ["Cash target", totals.cashWeights.target, FMT.pct], ["Cash weight after", totals.cashWeights.after, FMT.pct]);
   }
+  if (totals.optimalityGap !== undefined) t.push([totals.accounts ? "Optimality gap (largest; 0 = proven optimal)" : "Optimality gap (0 = proven optimal)", totals.optimalityGap, FMT.gap]);
   if (totals.accounts) t.push(["Accounts", totals.accounts.count, FMT.count], ["Accounts with errors", totals.accounts.errors, FMT.count]);
   const totalsRow = block("Totals", t, VALUE - 1, VALUE, VALUE);
   const stampItems: [string, SheetValue, string][] = [

@@ -218,6 +218,7 @@ export function renderModel(sheet: Excel.Worksheet, m: TradeSheetModel): void {
     if (style === "title") { f.font.bold = true; f.font.size = 14; }
     else if (style === "section" || style === "label") f.font.bold = true;
     else if (style === "subtitle") f.font.italic = true;
+    else if (style === "left") f.horizontalAlignment = "Left" as Excel.HorizontalAlignment;
   }
   m.widths.forEach((w, j) => { sheet.getRange(rectA1({ r0: 0, c0: j, r1: 0, c1: j })).format.columnWidth = charsToPoints(w); });
   const table = sheet.tables.add(rectA1(m.table.rect), true);

@@ -9,6 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import ExcelJS from "exceljs";
+import { displayText } from "../../src/core/tradeSheetLayout";
+import { unzip } from "../support/zip";
 import { parsePolicy } from "../../src/core/policy";
 import { planTrades } from "../../src/core/trades";
 import { policyBlock, readPolicySheet } from "../../src/core/policyStore";
@@ -219,11 +221,26 @@ describe("workbooks", () => {
     const ws = wb.getWorksheet("Trades")!;
     const text: string[] = [];
     ws.eachRow((row) => row.eachCell((c) => text.push(String(c.value))));
-    expect(text).toEqual(expect.arrayContaining(["Asset", "Side", "Quantity", "Price", "Value", "Weight before", "Target", "Weight after", "Reason", "Buys", "Sells", "Turnover", "Rebal version", "0.1.0"]));
+    expect(text).toEqual(expect.arrayContaining(["Symbol", "Side", "Quantity", "Order type", "Price", "Value", "Weight before", "Target", "Weight after", "Reason", "Buys", "Sells", "Turnover (smaller of buys and sells ÷ value)", "Rebal version", "0.1.0", "optimal (proven)"]));
     expect(text.some((s) => /^[0-9a-f]{64}$/.test(s))).toBe(true);
     let pctFormats = 0;
     ws.eachRow((row) => row.eachCell((c) => { if (c.numFmt === "0.00%") pctFormats++; }));
     expect(pctFormats).toBeGreaterThan(3);
+    // the pane's layout (core/tradeSheetLayout.ts): an Excel table, frozen header, landscape one page wide
+    // with the header row repeated, and no number wider than its column (Excel and LibreOffice show ### then)
+    expect(ws.pageSetup).toMatchObject({ orientation: "landscape", fitToPage: true, fitToWidth: 1, fitToHeight: 0, printTitlesRow: "3:3" });
+    expect(ws.views[0]).toMatchObject({ state: "frozen", ySplit: 3 });
+    const tables = unzip(readFileSync(out)).filter((e) => /^xl\/tables\/table\d+\.xml$/.test(e.name)).map((e) => e.data.toString("utf8"));
+    expect(tables).toHaveLength(1);
+    expect(tables[0]).toMatch(/<table [^>]*name="Orders"[^>]*ref="A3:M\d+"/);
+    const merged = (ws.model as { merges?: string[] }).merges ?? [];
+    let numbers = 0;
+    ws.eachRow((row) => row.eachCell((c, col) => {
+      if (typeof c.value !== "number" || merged.some((m) => m.startsWith(`${c.address}:`))) return;
+      numbers++;
+      expect(displayText(c.value, c.numFmt || "General").length + 1).toBeLessThanOrEqual(ws.getColumn(col).width ?? 8.43);
+    }));
+    expect(numbers).toBeGreaterThan(20);
   });
 });
 

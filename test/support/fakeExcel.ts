@@ -230,7 +230,7 @@ export function createFakeExcel(initial: Partial<FakeState>) {
   }
 
   class FakeRange extends NullableProxy {
-    readonly format: { font: { bold: boolean; size: number; italic: boolean }; autofitColumns: () => void; columnWidth: number };
+    readonly format: { font: { bold: boolean; size: number; italic: boolean }; autofitColumns: () => void; columnWidth: number; horizontalAlignment: string };
     constructor(readonly sheet: FakeSheet | null, readonly rect: Rect | null) {
       super(sheet === null || rect === null);
       const self = this; // eslint-disable-line @typescript-eslint/no-this-alias
@@ -266,6 +266,13 @@ export function createFakeExcel(initial: Partial<FakeState>) {
         autofitColumns() {
           self.live("range");
           state.log.push(`autofit ${self.ref()}`);
+        },
+        get horizontalAlignment(): string {
+          return "General";
+        },
+        set horizontalAlignment(v: string) {
+          self.live("range");
+          state.log.push(`align ${self.ref()} ${v}`);
         },
         get columnWidth(): number {
           throw new Error("PropertyNotLoaded: RangeFormat.columnWidth (not modelled)");
