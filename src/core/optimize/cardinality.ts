@@ -23,16 +23,20 @@
  * DEFAULT_MAX_NODES): the result then reports the proven relative gap (incumbent - best open bound) /
  * |incumbent|, 0 when the search finished (proven optimal).
  * `solver=genetic` runs a seeded, reproducible genetic search over supports instead (genetic.ts); the
- * default `solver=auto` runs this search and, when max_nodes stopped it, the genetic search too, and
- * returns the better portfolio with the exact search's proven bound (index.ts optimizeDetailed).
- * Measured (tsx, 2 shared cores, loaded): N = 20, K = 5, min_position 0.05: proven in 1,134
- * relaxations, 0.57 s; N = 100 factor model, K = 15: max-Sharpe and min-volatility do not finish in
- * 20,000 (gaps 9% and 32%: the relaxation is weak there), genetic 0.1-0.4 s at least as good.
+ * default `solver=auto` runs the genetic search first and gives its portfolio to this search as the
+ * incumbent (more pruning from the first node), then reports this search's proven bound and gap
+ * (index.ts optimizeDetailed).
+ * Measured (tsx, 2 shared cores, load 2-7): N = 20, K = 5, min_position 0.05: proven in ~1,100
+ * relaxations, 0.6-0.8 s; N = 50 factor model, K = 15: max-Sharpe proven in 89 (0.1 s), min-volatility
+ * stops at 2,000 with a 0.6% gap (0.9 s); N = 100, K = 15: gaps 8-13% after 2,000 (1-1.5 s) — the
+ * genetic search (0.1-0.35 s) finds the best known portfolio there, and solver=auto returns it with
+ * the exact search's bound (0.7-2 s).
  * Infeasible requests (K below what the bounds need to reach the budget, a minimum position that the
  * forced holdings cannot afford) are errors naming the limit.
  */
 import { RebalError, fmt } from "../errors";
 import { efficientReturnPrepared, efficientRiskPrepared, maxSharpePrepared, maxUtilityPrepared, minVolatilityPrepared } from "./efficient";
+import { isPsd } from "../estimators/covariance";
 import { Prepared, dot, nameOf, quad } from "./problem";
 
 export const CARDINALITY_OBJECTIVES = ["min_volatility", "max_sharpe", "efficient_return", "efficient_risk", "max_utility"] as const;
@@ -152,7 +156,54 @@ export function score(p: Prepared, c: CardinalityParams, w: ArrayLike<number>): 
   }
 }
 
-interface Node { st: Int8Array; bound: number; w: Float64Array | null }
+/** Fraction of the estimated smallest eigenvalue used as the certified shift delta (S - delta I PSD). */
+const SHIFT_FRACTION = 0.95;
+
+/**
+ * A certified delta > 0 with S - delta I positive definite (Cholesky), from an inverse-iteration
+ * estimate of S's smallest eigenvalue; 0 when S is singular or the objective has no variance term to split.
+ */
+export function certifiedShift(S: Float64Array, n: number): number {
+  // Cholesky of S
+  const L = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    let d = S[j * n + j];
+    for (let k = 0; k < j; k++) d -= L[j * n + k] * L[j * n + k];
+    if (!(d > 0)) return 0;
+    const ljj = Math.sqrt(d);
+    L[j * n + j] = ljj;
+    for (let i = j + 1; i < n; i++) {
+      let t = S[i * n + j];
+      for (let k = 0; k < j; k++) t -= L[i * n + k] * L[j * n + k];
+      L[i * n + j] = t / ljj;
+    }
+  }
+  let v = new Float64Array(n).fill(1 / Math.sqrt(n));
+  let lam = Infinity;
+  for (let it = 0; it < 60; it++) {
+    const y = Float64Array.from(v); // solve L L' y = v
+    for (let i = 0; i < n; i++) { let t = y[i]; for (let k = 0; k < i; k++) t -= L[i * n + k] * y[k]; y[i] = t / L[i * n + i]; }
+    for (let i = n - 1; i >= 0; i--) { let t = y[i]; for (let k = i + 1; k < n; k++) t -= L[k * n + i] * y[k]; y[i] = t / L[i * n + i]; }
+    let nn = 0;
+    for (let i = 0; i < n; i++) nn += y[i] * y[i];
+    nn = Math.sqrt(nn);
+    if (!(nn > 0) || !Number.isFinite(nn)) return 0;
+    for (let i = 0; i < n; i++) y[i] /= nn;
+    const next = quad(S, y, n); // Rayleigh quotient: >= lambda_min
+    v = y;
+    if (Math.abs(next - lam) <= 1e-6 * next) { lam = next; break; }
+    lam = next;
+  }
+  for (let delta = SHIFT_FRACTION * lam, tries = 0; tries < 6 && delta > 0; tries++, delta *= 0.5) {
+    const M = Float64Array.from(S);
+    for (let i = 0; i < n; i++) M[i * n + i] -= delta;
+    if (isPsd(M, n)) return delta;
+  }
+  return 0;
+}
+
+/** bound: the node's lower bound; w, score: the parent's relaxation when it is still this node's */
+interface Node { st: Int8Array; bound: number; w: Float64Array | null; score?: number }
 
 /** Binary heap of nodes by bound (lowest first); caller-owned, no module state. */
 class NodeHeap {
@@ -184,7 +235,7 @@ class NodeHeap {
 }
 
 /** Exact branch and bound (see header). */
-export function cardinalityBranchAndBound(p: Prepared, c: CardinalityParams): CardinalityResult {
+export function cardinalityBranchAndBound(p: Prepared, c: CardinalityParams, incumbent?: { weights: Float64Array; score: number }): CardinalityResult {
   const n = p.n;
   const K = c.maxAssets ?? n;
   const m = c.minPosition ?? 0;
@@ -192,7 +243,27 @@ export function cardinalityBranchAndBound(p: Prepared, c: CardinalityParams): Ca
   if (!Number.isInteger(maxNodes) || maxNodes < 1) throw new RebalError(`max_nodes must be a whole number >= 1, got ${fmt(maxNodes)}`);
   const root = cardinalityRoot(p, K, m);
   const lb = new Float64Array(n), ub = new Float64Array(n);
-  let best: Float64Array | null = null, bestScore = Infinity, nodes = 0;
+  // a known feasible portfolio (the genetic search's, solver=auto) prunes from the start
+  let best: Float64Array | null = incumbent ? Float64Array.from(incumbent.weights) : null, bestScore = incumbent ? incumbent.score : Infinity, nodes = 0;
+  // Perspective-style bound (min_volatility, efficient_return, max_utility): with S = S' + delta I,
+  // S' PSD, every K-sparse w with sum w = 1 has |w|^2 >= 1/K, so its score is at least the convex
+  // optimum with S' plus (c delta + gamma) / K (c = 1, or d/2 for max_utility): a second bound per
+  // node, often far above the plain relaxation when S has a large idiosyncratic part.
+  const splits = c.objective === "min_volatility" || c.objective === "efficient_return" || c.objective === "max_utility";
+  const delta = splits ? certifiedShift(p.S, n) : 0;
+  const coef = c.objective === "max_utility" ? (c.riskAversion ?? 1) / 2 : 1;
+  const extra = (coef * delta + p.gamma) / K;
+  let pShift: Prepared | null = null;
+  if (extra > 0) {
+    const Sp = Float64Array.from(p.S);
+    for (let i = 0; i < n; i++) Sp[i * n + i] -= delta;
+    pShift = { ...p, S: Sp, gamma: 0 };
+  }
+  const shiftedBound = (nlb: Float64Array, nub: Float64Array): number => {
+    if (!pShift) return -Infinity;
+    const r = relaxation(pShift, c, nlb, nub);
+    return r ? r.score + extra : Infinity;
+  };
   const heap = new NodeHeap();
 
   // the first dive (for an incumbent) runs past max_nodes, up to DIVE_NODES_PER_ASSET n relaxations
@@ -203,24 +274,27 @@ export function cardinalityBranchAndBound(p: Prepared, c: CardinalityParams): Ca
    * incumbent or pushes children. A dive follows the "in" child depth first and falls back to the
    * "out" child; it returns whether it found an incumbent.
    */
-  const expand = (st: Int8Array, wParent: Float64Array | null, parentScore: number, dive: boolean): boolean => {
+  const expand = (st: Int8Array, wParent: Float64Array | null, parentScore: number, dive: boolean, parentBound = -Infinity): boolean => {
     // "in" chains: fill K, then everything undecided is out
     let inCount = 0;
     for (let i = 0; i < n; i++) if (st[i] > 0) inCount++;
     if (inCount > K) return false;
     if (inCount === K) for (let i = 0; i < n; i++) if (st[i] === 0) st[i] = -1;
-    let w = wParent, sc = parentScore;
+    let w = wParent, sc = parentScore, nb = Math.max(parentBound, parentScore); // nb: this node's lower bound
     const stale = w === null || Array.from(st).some((s, i) => (s < 0 && w![i] > HELD_TOL) || (s > 0 && w![i] < Math.max(p.lb[i], m) - MIN_POSITION_TOL));
     if (stale) {
       if (!nodeBounds(p, st, m, lb, ub)) return false;
-      if (dive ? diveNodes >= diveCap : nodes >= maxNodes) { heap.push({ st, bound: parentScore, w: null }); return false; }
+      if (dive ? diveNodes >= diveCap : nodes >= maxNodes) { heap.push({ st, bound: nb, w: null, score: parentScore }); return false; }
       nodes++;
       if (dive) diveNodes++;
       const r = relaxation(p, c, Float64Array.from(lb), Float64Array.from(ub));
       if (!r) return false;
       w = r.w; sc = r.score;
+      nb = Math.max(nb, sc);
+      // the shifted bound can only prune, once there is an incumbent to prune against
+      if (best !== null && nb < bestScore - PRUNE_RTOL * Math.abs(bestScore)) nb = Math.max(nb, shiftedBound(Float64Array.from(lb), Float64Array.from(ub)));
     }
-    if (sc >= bestScore - PRUNE_RTOL * Math.abs(bestScore)) return false;
+    if (nb >= bestScore - PRUNE_RTOL * Math.abs(bestScore)) return false;
     // feasibility and branching choice
     let held = 0, below = -1, belowGap = 0, heavy = -1;
     for (let i = 0; i < n; i++) {
@@ -238,11 +312,11 @@ export function cardinalityBranchAndBound(p: Prepared, c: CardinalityParams): Ca
     const stIn = Int8Array.from(st); stIn[j] = 1;
     const stOut = Int8Array.from(st); stOut[j] = -1;
     if (dive) {
-      if (expand(stIn, w, sc, true)) { heap.push({ st: stOut, bound: sc, w: null }); return true; }
-      return expand(stOut, null, sc, true);
+      if (expand(stIn, w, sc, true, nb)) { heap.push({ st: stOut, bound: nb, w: null, score: sc }); return true; }
+      return expand(stOut, null, sc, true, nb);
     }
-    heap.push({ st: stIn, bound: sc, w });
-    heap.push({ st: stOut, bound: sc, w: null });
+    heap.push({ st: stIn, bound: nb, w, score: sc });
+    heap.push({ st: stOut, bound: nb, w: null, score: sc });
     return false;
   };
 
@@ -250,7 +324,7 @@ export function cardinalityBranchAndBound(p: Prepared, c: CardinalityParams): Ca
   while (heap.size > 0 && nodes < maxNodes) {
     const nd = heap.pop();
     if (nd.bound >= bestScore - PRUNE_RTOL * Math.abs(bestScore)) { continue; }
-    expand(nd.st, nd.w, nd.bound, false);
+    expand(nd.st, nd.w, nd.score ?? nd.bound, false, nd.bound);
   }
   // open nodes that could still improve bound the answer
   let bound = bestScore;

@@ -128,14 +128,15 @@ export function optimizeDetailed(objective: string | null | undefined, mu: Reado
   const solver = o.solver ?? "auto";
   if (solver !== "auto" && solver !== "exact" && solver !== "genetic") throw new RebalError(`solver must be auto, exact or genetic, got ${String(solver)}`);
   if (o.seed !== undefined && solver === "exact") throw new RebalError("seed applies only with solver=genetic or auto (exact is deterministic)");
-  let r = solver === "genetic" ? cardinalityGenetic(p, params, o.seed ?? 1) : cardinalityBranchAndBound(p, params);
-  if (solver === "auto" && r.gap > 0) {
-    // the exact search stopped at max_nodes: a genetic search may find better; the bound stays the exact one
-    const g = cardinalityGenetic(p, { ...params, maxNodes: undefined }, o.seed ?? 1);
-    const bound = Math.max(r.bound, g.bound);
-    const bestOf = g.score < r.score ? g : r;
-    const gap = bestOf.score <= bound ? 0 : (bestOf.score - bound) / Math.max(Math.abs(bestOf.score), 1e-300);
-    r = { ...bestOf, bound: Math.min(bound, bestOf.score), gap, nodes: r.nodes + g.nodes, solver: g.score < r.score ? "exact+genetic" : "exact" };
+  let r: CardinalityResult;
+  if (solver === "genetic") r = cardinalityGenetic(p, params, o.seed ?? 1);
+  else if (solver === "exact") r = cardinalityBranchAndBound(p, params);
+  else {
+    // auto: the genetic answer is the exact search's first incumbent; the bound and gap are the exact search's
+    let g: CardinalityResult | null = null;
+    try { g = cardinalityGenetic(p, { ...params, maxNodes: undefined }, o.seed ?? 1); } catch (err) { if (!(err instanceof RebalError)) throw err; }
+    const e = cardinalityBranchAndBound(p, params, g ? { weights: g.weights, score: g.score } : undefined);
+    r = g ? { ...e, nodes: e.nodes + g.nodes, solver: e.score < g.score ? "exact" : "exact+genetic" } : e;
   }
   const { weights, ...report } = r;
   return { weights: Array.from(weights), report };
