@@ -5,7 +5,8 @@
  * the reported gap under a node budget, the seeded genetic solver, and the errors that name limits.
  */
 import { optimize, optimizeDetailed, OptimizeOptions } from "../../src/core/optimize";
-import { relaxation, score, CardinalityParams } from "../../src/core/optimize/cardinality";
+import { certifiedShift, relaxation, score, CardinalityParams } from "../../src/core/optimize/cardinality";
+import { isPsd } from "../../src/core/estimators/covariance";
 import { prepare } from "../../src/core/optimize/problem";
 import { optimizeFn } from "../../src/functions/optimization";
 import fx from "../fixtures/cardinality/cardinality.json";
@@ -103,6 +104,23 @@ describe("branch and bound vs enumeration over the same convex solver (random pr
       expect(Math.abs(s - best)).toBeLessThanOrEqual(1e-9 * Math.abs(best));
       expect(res.report!.gap).toBe(0);
     }
+  });
+});
+
+describe("the covariance split behind the second bound", () => {
+  test("S - delta I stays positive definite and delta is close to the smallest eigenvalue", () => {
+    const n = fx.cov.length;
+    const S = Float64Array.from(fx.cov.flat());
+    const d = certifiedShift(S, n);
+    expect(d).toBeGreaterThan(0);
+    const M = Float64Array.from(S);
+    for (let i = 0; i < n; i++) M[i * n + i] -= d;
+    expect(isPsd(M, n)).toBe(true);
+    // a little more (beyond the 5% margin) is no longer PSD: delta is near lambda_min, not a loose guess
+    for (let i = 0; i < n; i++) M[i * n + i] -= 0.1 * d;
+    expect(isPsd(M, n)).toBe(false);
+    const singular = new Float64Array(4).fill(1); // [[1,1],[1,1]]
+    expect(certifiedShift(singular, 2)).toBe(0);
   });
 });
 
