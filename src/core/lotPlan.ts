@@ -51,6 +51,13 @@ export const CASH_TOL = 1e-13;
 const TIE_TOL = 1e-12;
 /** Search budget in per-asset subproblem evaluations (about 10-20 ms); then the gap is reported. */
 export const WORK_BUDGET = 1e6;
+/** Books above this many assets get a budget shrinking as 1/n (about the same time as 1,000 assets' searches). */
+export const WORK_BUDGET_ASSETS = 1000;
+
+/** The default search budget of a book of n tradeable assets. */
+export function defaultWorkBudget(n: number): number {
+  return n <= WORK_BUDGET_ASSETS ? WORK_BUDGET : Math.max(WORK_BUDGET * (WORK_BUDGET_ASSETS / n), 10 * n);
+}
 /** |lambda| beyond this: the node's cash constraint cannot be met (the dual is unbounded). */
 const LAMBDA_LIMIT = 1e12;
 /** The band of large books (makeBand): used from this many assets on, sized to hold about BAND_ASSETS breakpoints. */
@@ -62,7 +69,11 @@ const FILL_ITEMS = 64;
 const FILL_BUCKETS = 2048;
 /** polish(): rounds of moves at most, and how many of the moves that change F least its "top" pairs use. */
 const POLISH_ROUNDS = 200;
+/** polish(): about this many candidate moves collected over all its rounds (large books get fewer rounds). */
+const POLISH_WORK = 1e5;
 const POLISH_PAIRS_TOP = 48;
+/** "all" pairs only up to this many moves (quadratic); above, the top ones. */
+const POLISH_PAIRS_ALL_MAX = 400;
 /** The root polishes with single moves only (pairs cost more than the nodes they save, measured). */
 const ROOT_PAIRS: PairSearch = "none";
 /** The breakpoint walk of the dual solve takes brackets with up to this many differing assets. */
@@ -605,7 +616,8 @@ export class LotPlanner {
   /**
    * Local search on the incumbent: the best single move (one lot either way, across the min_trade
    * gap, a fractional asset's exact 1-D optimum) or pair of moves, applied until none lowers F.
-   * Pairs: "all" (every pair of moves: the plan a stopped search returns), "top" (among the
+   * Pairs: "all" (every pair of moves, up to POLISH_PAIRS_ALL_MAX moves: the plan a stopped search
+   * returns), "top" (among the
    * POLISH_PAIRS_TOP moves that change F least: the root) or "none" (incumbents found in the search).
    */
   private polish(pairs: PairSearch = "top"): void {
@@ -615,7 +627,8 @@ export class LotPlanner {
     if (this.mvA.length < 4 * n) { const c4 = 4 * n; this.mvA = new Int32Array(c4); this.mvK = new Float64Array(c4); this.mvD = new Float64Array(c4); this.mvG = new Float64Array(c4); }
     let f = this.objectiveOf(k);
     let c = this.lastCash;
-    for (let round = 0; round < POLISH_ROUNDS; round++) {
+    const rounds = Math.max(2, Math.min(POLISH_ROUNDS, Math.floor(POLISH_WORK / Math.max(1, n))));
+    for (let round = 0; round < rounds; round++) {
       const u = c - this.dc;
       let m = 0;
       for (let j = 0; j < n; j++) {
@@ -646,7 +659,7 @@ export class LotPlanner {
       for (let a = 0; a < m; a++) if (this.mvD[a] < bestD && c - this.mvG[a] >= this.r - CASH_TOL) { bestD = this.mvD[a]; p1 = a; }
       // pairs (restricted to the moves that change F least in large books)
       let top = pairs === "none" ? 0 : m;
-      if (pairs === "top" && m > POLISH_PAIRS_TOP) {
+      if ((pairs === "top" && m > POLISH_PAIRS_TOP) || m > POLISH_PAIRS_ALL_MAX) {
         // the POLISH_PAIRS_TOP moves that change F least, by insertion into a sorted prefix
         top = POLISH_PAIRS_TOP;
         for (let a = 1; a < top; a++) for (let b = a; b > 0 && this.mvD[b] < this.mvD[b - 1]; b--) this.swapMoves(b, b - 1);

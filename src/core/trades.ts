@@ -49,7 +49,7 @@
 import { halfWidths, BAND_TOLERANCE } from "./bands";
 import { decide, Decision } from "./check";
 import { RebalError, fmt } from "./errors";
-import { CASH_TOL, F_ABS_TOL, LotPlanner, OPTIMALITY_TOL, WORK_BUDGET } from "./lotPlan";
+import { CASH_TOL, defaultWorkBudget, F_ABS_TOL, LotPlanner, OPTIMALITY_TOL } from "./lotPlan";
 import { Policy } from "./policy";
 
 export interface Book {
@@ -114,7 +114,7 @@ export interface PlanOptions {
   label?: (i: number) => string;
   /** The solver and its buffers, owned by the caller to reuse across plans (default: a new one). */
   planner?: LotPlanner | null;
-  /** Search budget in per-asset evaluations (default lotPlan's WORK_BUDGET); past it the gap is reported. */
+  /** Search budget in per-asset evaluations (default lotPlan's defaultWorkBudget); past it the gap is reported. */
   workBudget?: number;
 }
 
@@ -280,7 +280,7 @@ export function planTrades(book: Book, policy: Policy, options: PlanOptions = {}
   const floor = cashFloor(planner, c0, reserve);
   planner.setFloor(floor);
   planner.slopeHint = relaxedSlope > 0 ? relaxedSlope : 0.5 * (1 + m);
-  const result = planner.solve(start, Number.isFinite(lambdaRelaxed) ? lambdaRelaxed : 0, options.workBudget ?? WORK_BUDGET);
+  const result = planner.solve(start, Number.isFinite(lambdaRelaxed) ? lambdaRelaxed : 0, options.workBudget ?? defaultWorkBudget(m));
   for (let j = 0; j < m; j++) trades[idx[j]] = planner.best[j] * units[j];
 
   // 3. Fractional dust (a trade worth at most FRACTIONAL_DUST of V, left by the continuous solve) is
