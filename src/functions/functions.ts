@@ -349,3 +349,34 @@ export function simulate(dates: any[][], prices: any[][], targets: any[][], poli
 export function sweep(dates: any[][], prices: any[][], targets: any[][], base_policy: any[][], key: any, values: any[][], key2?: any, values2?: any[][], statistic?: any, options?: any[][]): any[][] {
   return excelCall("SWEEP", () => sweepFn(dates, prices, targets, base_policy, key, values, key2, values2, statistic, options, workspace));
 }
+
+import { harvestFn, sellLotsFn } from "./taxLots";
+
+/**
+ * The lots a set of sells takes (lot_method: min_tax, hifo, fifo, lifo) with realized gain and term per lot, then TOTAL, TOTAL_ST, TOTAL_LT and EST_TAX rows.
+ * @customfunction SELLLOTS
+ * @helpurl https://localhost:3000/formulas.html#selllots
+ * @param lots Lots with a header row: asset, acquired (date), quantity, cost or unit_cost; optional account, lot_id.
+ * @param trades Trades with a header row: asset, trade (signed; only sells are used), price; optional quantity (the holding, checked against the lots) and account. REBAL.TRADESHEET's output works as it is.
+ * @param [policy] Tax keys (and any policy keys): lot_method, lt_days, st_rate, lt_rate, as text or a key | value range.
+ * @param [asof] The trade date (Excel date, e.g. TODAY()): a lot held more than lt_days days on it is long-term. Required.
+ * @returns A table with a header row: asset, lot_id, acquired, quantity, proceeds, basis, gain, term; one row per lot (part) sold; then the totals.
+ */
+export function selllots(lots: any[][], trades: any[][], policy?: any[][], asof?: any): any[][] {
+  return excelCall("SELLLOTS", () => sellLotsFn(lots, trades, policy, asof));
+}
+
+/**
+ * Tax-loss harvesting candidates: lots with an unrealized loss, largest first, with the term and a wash-sale flag (a buy of the asset within wash_days before asof).
+ * @customfunction HARVEST
+ * @helpurl https://localhost:3000/formulas.html#harvest
+ * @param lots Lots with a header row: asset, acquired (date), quantity, cost or unit_cost; optional account, lot_id.
+ * @param prices A 2-column asset | price range (a header row is skipped).
+ * @param [policy] Tax keys as text or a key | value range: harvest_min_loss, harvest_min_pct, wash_days, lt_days.
+ * @param [asof] The date of the sale (Excel date, e.g. TODAY()). Required.
+ * @param [recent_buys] An asset | date | quantity range of buys for the wash-sale check (default: the acquisition dates of the asset's other lots).
+ * @returns A table with a header row: asset, lot_id, quantity, loss, term, wash_sale.
+ */
+export function harvest(lots: any[][], prices: any[][], policy?: any[][], asof?: any, recent_buys?: any[][]): any[][] {
+  return excelCall("HARVEST", () => harvestFn(lots, prices, policy, asof, recent_buys));
+}
