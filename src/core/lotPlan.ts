@@ -26,19 +26,28 @@
  * Primal: the s+ selection at lambda* (or the left end of the final bracket) always keeps cash at or
  * above c*(lambda) >= r, so it is feasible; tied assets are then moved to their other choice while
  * that stays feasible and lowers F. When no asset is tied, the primal meets the bound (complementary
- * slackness): the node is solved exactly.
+ * slackness): the node is solved exactly. Incumbents are polished by single moves (and, on a plan a
+ * stopped search returns, every pair of moves); a search that is still open after FILL_AFTER_NODES
+ * nodes tries cashFill, a dynamic programme over the cash of one-step moves from the root's
+ * selection - the books where the bound is tight but the cash balance is a subset-sum puzzle. Why it
+ * works: at lambda* with the cash off its floor, F(k) - L(lambda*) = sum_i r_i(k_i) + (c(k) - c*)^2
+ * with every reduced cost r_i >= 0, so a plan is optimal once that sum is within tolerance.
  *
  * Branching: on an asset whose choice differs between s+ and s- (the "tied" asset), into k <= k+
  * and k > k+ (for a fractional asset across its min_trade gap: one side of zero against the rest).
  * Depth first with an undo trail (no allocation per node), children warm-started at the parent's
  * lambda*, a node pruned when its bound is within OPTIMALITY_TOL of the incumbent. The search stops
- * when every node is closed (the plan is proven optimal: gap 0) or after WORK_BUDGET per-asset
- * evaluations; the plan is then the best found and the gap (F - bound) / F is reported, with bound
- * the smallest bound of the open nodes.
+ * when every node is closed (the plan is proven optimal: gap 0) or after its budget of per-asset
+ * evaluations (defaultWorkBudget, or the caller's); the plan is then the best found and the gap
+ * (F - bound) / F is reported, with bound the smallest bound of the open nodes. Large books (from
+ * BAND_MIN_ASSETS assets) keep, for the nodes of the search, the whole-lot assets whose choice is the
+ * same at both ends of a narrow band around the root's lambda* as constants (choices are monotone in
+ * lambda), so an evaluation inside the band solves only the others.
  *
  * Hand-written, not a MILP/MIQP library: HiGHS has no mixed-integer quadratic solver, and this
- * structure (one coupling constraint, exact 1-D subproblems) proves optimality in microseconds where
- * a general solver needs milliseconds. The state (buffers) belongs to a LotPlanner the caller owns.
+ * structure (one coupling constraint, exact 1-D subproblems) proves most books optimal in tens of
+ * microseconds to a few milliseconds (BENCHMARKS.md). The state (buffers) belongs to a LotPlanner the
+ * caller owns.
  */
 
 /** A plan within this (relative) of its lower bound is proven optimal: its gap is reported as 0. */
