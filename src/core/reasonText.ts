@@ -2,8 +2,9 @@
  * Trade reasons and policy settings in an adviser's words, for trade sheets (pane and CLI) and the
  * pane's preview: the same facts as trades.ts describeReason (which REBAL.TRADESHEET keeps, with
  * its policy keys), without storage keys ("min_trade", "buy_only") and with the band written as
- * "± x points". Also the optimality statement of a plan: "optimal (proven)" when the planner proved
- * it (TradePlan.optimalityGap = 0), else how far from optimal it may be at most.
+ * "± x points". Also the optimality statement of a gap alone (a batch's largest gap, where there is no
+ * single plan): "optimal (proven)" at 0, else how far from optimal it may be at most; with a plan,
+ * trades.ts describeOptimality says it (the pane's preview and sheet use that).
  */
 import { Policy } from "./policy";
 import { Reason, TradePlan } from "./trades";

@@ -28,10 +28,10 @@ import { calendarDue, utcToSerial } from "../core/calendar";
 import { Policy, policyToText } from "../core/policy";
 import { nameKey, scanRebalanceLog } from "../core/policyStore";
 import { RebalError } from "../core/errors";
-import { optimalityText, plainReason, policySummary } from "../core/reasonText";
+import { plainReason, policySummary } from "../core/reasonText";
 import { TradeRequest, applyRequest } from "../core/tradeRequest";
 import { OrderLine, SheetTotals, TradeSheetModel, dateToSerialUTC, layoutTradeSheet, rectA1, tableNameFor } from "../core/tradeSheetLayout";
-import { TradePlan, planTrades } from "../core/trades";
+import { TradePlan, describeOptimality, planTrades } from "../core/trades";
 import { ADDIN_VERSION, errorMessage, runExcel } from "./excel";
 import { canonicalInputs, sha256Hex } from "./hash";
 import { PolicyInputs, readInputs } from "./inputs";
@@ -113,7 +113,7 @@ export function previewTradeSheet(policyName: string, request: TradeRequest = {}
     }));
     return {
       policy: p.inputs.policy.name, lines, totals: p.totals, due: p.plan.decision.due, decision: decisionText(p), optimalityGap: p.plan.optimalityGap,
-      optimality: optimalityText(p.plan.optimalityGap), note: p.note, hash: p.hash, orders: lines.filter((l) => l.quantity !== 0).length,
+      optimality: describeOptimality(p.plan), note: p.note, hash: p.hash, orders: lines.filter((l) => l.quantity !== 0).length,
     };
   });
 }
@@ -173,7 +173,7 @@ export function writeTradeSheet(policyName: string, now: Date = new Date(), requ
     const request_ = [inputs.holdingsAddress, `cash ${inputs.cashAddress ?? "not bound (0)"}`, ...(p.note ? [p.note] : [])].join("; ");
     const model = layoutTradeSheet(p.lines, p.totals, {
       policy: inputs.policy.name, settings: `${policySummary(inputs.policy)} (${policyToText(inputs.policy)})`, generated: dateToSerialUTC(now),
-      version: ADDIN_VERSION, inputs: request_, hash: p.hash, decision: decisionText(p), optimality: optimalityText(plan.optimalityGap),
+      version: ADDIN_VERSION, inputs: request_, hash: p.hash, decision: decisionText(p), optimality: describeOptimality(plan),
     }, uniqueTableName(tableNameFor(sheetName), [...tables.items.map((t) => t.name), ...names.items.map((n) => n.name)]));
     const store = await readStore(context);
     const day = utcToSerial(now.getFullYear(), now.getMonth(), now.getDate());
