@@ -35,6 +35,7 @@ import { readPrices, serialToIso } from "./prices";
 import { defaultDataFile, runDemo } from "./demo";
 import { checkOutput, outputFormat, writeOutput } from "./outFile";
 import { DEFAULT_MAX_CELLS, DEFAULT_MAX_XLSX_MIB } from "./xlsxLimits";
+import { ORDERS_HELP, ORDERS_OPTIONS, runOrders } from "./orders";
 
 export const HELP = `rebal — portfolio rebalancing on .csv and .xlsx files (the engine of the Rebal Excel add-in)
 
@@ -44,6 +45,7 @@ Usage:
   rebal backtest <prices.csv> --targets "A=0.6, B=0.4" [--policy ...] [--options "initial_value=100000"] [--format table|csv|json]
   rebal optimize <prices.csv> [--objective min_volatility] [--returns mean] [--cov sample] [--options "max_weight=0.4"] [--format ...]
   rebal simulate <prices.csv> --targets "A=0.6, B=0.4" --policy P [--policy P2 ...] [--options "paths=1000; years=10; seed=1"] [--jobs N]
+  rebal orders <trades.xlsx> [--sheet NAME] [--format csv|fix] [--order-type MKT|LMT] [--limit-offset-bps N] [--out FILE [--force]]
   rebal demo [--out rebal-demo.xlsx] [--force]
   rebal <command> --help
 
@@ -451,6 +453,16 @@ async function cmdOptimize(argv: string[], io: Out): Promise<number> {
   return EXIT.OK;
 }
 
+async function cmdOrders(argv: string[], io: Out): Promise<number> {
+  const { values: o, flags: f, positionals } = parse(argv, { ...ORDERS_OPTIONS, ...READ_OPTIONS });
+  if (f.help) { io.stdout(ORDERS_HELP); return EXIT.OK; }
+  if (positionals.length !== 1) throw new UsageError("orders needs one trade-sheet workbook (.xlsx)");
+  const { text, note } = await runOrders({ file: positionals[0], values: o, force: !!f.force, read: readOptionsOf(o), number: numberOption, now: new Date() });
+  if (text !== null) io.stdout(text);
+  else io.stderr(`rebal: wrote ${o.out} (${note})\n`);
+  return EXIT.OK;
+}
+
 async function cmdDemo(argv: string[], io: Out): Promise<number> {
   const { values: o, flags: f } = parse(argv, { out: { type: "string" }, data: { type: "string" }, force: { type: "boolean" } });
   if (f.help) { io.stdout(COMMAND_HELP.demo); return EXIT.OK; }
@@ -480,7 +492,8 @@ export async function main(argv: string[], io: Out = { stdout: (s) => process.st
       case "optimize": return await cmdOptimize(rest, io);
       case "simulate": return await cmdSimulate(rest, io);
       case "demo": return await cmdDemo(rest, io);
-      default: throw new UsageError(`unknown command "${cmd}" (commands: trades, check, backtest, optimize, simulate, demo)`);
+      case "orders": return await cmdOrders(rest, io);
+      default: throw new UsageError(`unknown command "${cmd}" (commands: trades, check, backtest, optimize, simulate, orders, demo)`);
     }
   } catch (e) {
     if (e instanceof UsageError) { io.stderr(`rebal: ${e.message}\nTry "rebal --help".\n`); return EXIT.USAGE; }
