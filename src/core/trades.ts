@@ -16,35 +16,28 @@
  *   unless `allow_short`; every trade is a whole multiple of the asset's lot (0 = fractional); trades
  *   worth less than `min_trade` are not made; costs are `cost_bps` of the traded value plus
  *   `cost_fixed` per trade, paid from cash.
- * - Direction: an asset at or above its destination is never bought; an asset is sold only where
- *   the continuous relaxation (step 1) sells it - to reach its destination, or to fund the others
- *   when some destinations cannot be reached (a restricted overweight asset: the others absorb it)
- *   - or when the cash starts below the reserve and must be raised.
- * - "Closest to the destination": among feasible books, the one minimising the squared distance
- *   F = sum_i (x_i - d_i)^2 + (c - d_c)^2 over asset weights x and cash weight c (both on the
- *   pre-trade V), with d_c = max(1 - sum(d), cash_reserve). Not naive truncation: the lot-rounded
- *   book is searched for (single moves for every book; for books up to 12 assets also every one-asset kick followed
- *   by a descent, which covers the pair moves).
+ * - Direction (no wrong-way trade): an asset at or above its destination is never bought; an asset
+ *   is sold only where the exact fractional plan (step 1) sells it - to reach its destination, or to
+ *   fund the others when some destinations cannot be reached (a restricted overweight asset: the
+ *   others absorb it) - or when the cash starts below the reserve and must be raised.
+ * - "Closest to the destination", exactly: among the plans allowed above, the one minimising
+ *   F = sum_i (x_i - d_i)^2 + (c - d_c)^2 over asset weights x and cash weight c after trades and
+ *   costs (both on the pre-trade V), with d_c = max(1 - sum(d), cash_reserve); proven with a lower
+ *   bound, the plan carrying its optimality gap (product.md, "Trades are optimal, and say so";
+ *   docs/trades.md). When no plan can raise the cash to the reserve, the floor is the most cash any
+ *   plan raises (cashFloor).
  *
- * Method (hand-written: no library solves this small mixed-integer problem as fast):
- * 1. Continuous relaxation, exactly: x_i = clip(d_i - mu, lo_i, hi_i), c = max(d_c - mu, reserve),
- *    with mu the root of the (monotone, piecewise-linear) budget equation, found by safeguarded
- *    Newton steps. Estimated costs are taken off the budget and refined twice.
- * 2. Lot rounding to the nearest feasible multiple, min_trade applied.
- * 3. Local search on whole lots (and exact 1-D moves for fractional assets): first restore the cash
- *    reserve with the cheapest moves, then apply improving moves until none is left. Each pass
- *    evaluates every asset's candidate moves in O(1) and applies the improving ones best-first.
- * 4. Guard: if not trading is feasible and at least as close, no trades (so a book already on its
- *    destination gives none, and rebalancing a result again gives none).
- * Closed form: step 3 is skipped when the rounded start is already the exact optimum - fractional
- * lots, no costs, no min_trade, mode full, every asset traded to its target (scope all, nothing
- * restricted, no weight limits, no shorts), relaxation solved at mu = 0 (to its tolerance: the cash
- * target 1 - sum(d) is not below the reserve), and the start's residuals only rounding
- * (`startIsClosedForm`). Then x = d satisfies the KKT conditions with mu = 0, so no move lowers F in
- * exact arithmetic; a search would only chase the rounding error of the cash weight (~1e-15) by moving
- * an asset about half of it. backtest/targetPlan.ts replays this case (steps 1-5 with the same
- * expressions) without allocations for the backtests; its test checks it against planTrades, so a
- * change to these steps must be made there too.
+ * Method:
+ * 1. The exact fractional plan: every tradeable asset fractional, proportional costs kept, no
+ *    min_trade or fixed cost - a convex problem lotPlan.ts solves exactly (its dual with no gap).
+ * 2. The whole-lot problem in lots (lotPlan.ts's branch and bound), started from step 1 rounded to
+ *    lots, with the caller's LotPlanner (its buffers and scratch vectors: no allocation per plan but
+ *    the returned arrays).
+ * 3. Dust (fractional trades worth at most FRACTIONAL_DUST of V) dropped where the floor allows, and
+ *    the floor enforced in currency within the solver's rounding slack.
+ * 4. No trade at all when that is feasible and as close to OPTIMALITY_TOL: a book on its destination
+ *    gets no trades, and so does the result of a plan wherever no trade is its optimum
+ *    (docs/trades.md, "Idempotence").
  */
 import { halfWidths, BAND_TOLERANCE } from "./bands";
 import { decide, Decision } from "./check";
