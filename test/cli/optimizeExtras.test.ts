@@ -8,7 +8,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { main } from "../../src/cli/main";
 import { optimizeTail } from "../../src/core/optimize/tail";
+import { optimize } from "../../src/core/optimize";
 import fx from "../fixtures/tail/tail.json";
+import bl from "../fixtures/blacklitterman/blacklitterman.json";
 
 let dir = "", file = "";
 beforeAll(() => {
@@ -45,11 +47,25 @@ describe("rebal optimize: issue 16 objectives", () => {
     const turnover = fx.names.reduce((s, n) => s + Math.abs(Number(m.out.get(n)) - (n === "AAPL" || n === "MSFT" ? 0.5 : 0)), 0);
     expect(turnover).toBeLessThanOrEqual(0.3 + 1e-9);
   });
+  test("--views / --caps: the Black-Litterman posterior (numpy fixture) feeds the optimizer", async () => {
+    const pf = path.join(dir, "bl.csv"), vf = path.join(dir, "views.csv");
+    writeFileSync(pf, ["Date," + bl.names.join(","), ...bl.prices.map((r, i) => `${bl.dates[i]},${r.join(",")}`)].join("\n") + "\n");
+    writeFileSync(vf, [[...bl.names, "Q"].join(","), ...bl.P.slice(0, 3).map((p, k) => [...p.map((x) => (x === 0 ? "" : x)), bl.Q[k]].join(","))].join("\n") + "\n");
+    const caps = bl.names.map((n, i) => `${n}=${bl.caps[i]}`).join("; ");
+    let so = "", se = "";
+    const code = await main(["optimize", pf, "--format", "csv", "--objective", "max_utility", "--views", vf, "--caps", caps, "--options", `delta=${bl.risk_aversion}; risk_free_rate=${bl.risk_free_rate}; risk_aversion=5`], { stdout: (s) => { so += s; }, stderr: (s) => { se += s; } });
+    expect(se).toBe("");
+    expect(code).toBe(0);
+    const out = new Map(so.trim().split("\n").map((l) => [l.slice(0, l.indexOf(",")), Number(l.slice(l.indexOf(",") + 1))] as [string, number]));
+    const ref = optimize("max_utility", bl.cases.default.returns, bl.cov, { riskAversion: 5 });
+    bl.names.forEach((n, i) => expect(Math.abs(out.get(n)! - ref[i])).toBeLessThan(1e-6));
+    expect((await run("--options", "tau=0.1")).err).toMatch(/tau applies only with --views/);
+  });
   test("options an objective does not use are errors", async () => {
     expect((await run("--objective", "min_cvar", "--options", "max_assets=3")).err).toMatch(/max_assets is not used by min_cvar/);
     expect((await run("--objective", "max_sharpe", "--options", "cost_bps=5", "--current", "AAPL=1")).err).toMatch(/max_sharpe does not use current, cost_bps/);
     expect((await run("--options", "beta=0.9")).err).toMatch(/beta is used only by the tail objectives/);
     expect((await run("--options", "cost_bps=5", "--current", "ZZZ=1")).err).toMatch(/"zzz" is not an asset/);
-    expect((await run("--objective", "min_cdar", "--cov", "ledoit_wolf")).err).toMatch(/--returns, --cov and --current do not apply/);
+    expect((await run("--objective", "min_cdar", "--cov", "ledoit_wolf")).err).toMatch(/--returns, --cov, --views and --current do not apply/);
   });
 });
