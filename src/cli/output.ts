@@ -19,7 +19,8 @@ import Papa from "papaparse";
 import ExcelJS from "exceljs";
 import { Policy, policyToText } from "../core/policy";
 import { packageRoot } from "./packageRoot";
-import { optimalityText, policySummary } from "../core/reasonText";
+import { policySummary } from "../core/reasonText";
+import { describeGap } from "../core/trades";
 import { FMT, OrderLine, SheetTotals, TradeSheetModel, dateToSerialUTC, layoutTradeSheet, rectA1, tableNameFor } from "../core/tradeSheetLayout";
 import { tidy } from "./plan";
 import type { AccountSummary, TradeRow } from "./plan";
@@ -137,7 +138,7 @@ export function addTradeSheet(wb: ExcelJS.Workbook, rows: TradeRow[], summaries:
   const time = Date.parse(stamp.time);
   const model = layoutTradeSheet(lines, totals, {
     policy: stamp.policyLabel, settings: `${policySummary(stamp.policy)} (${policyToText(stamp.policy)})`, generated: dateToSerialUTC(new Date(Number.isFinite(time) ? time : Date.now())),
-    version: stamp.version, inputs: stamp.inputs.join(", "), hash: stamp.sha256, decision, optimality: optimalityText(t.optimalityGap),
+    version: stamp.version, inputs: stamp.inputs.join(", "), hash: stamp.sha256, decision, optimality: describeGap(t.optimalityGap),
   }, tableNameFor(sheetName));
   renderXlsx(ws, model);
   return ws;

@@ -2,9 +2,8 @@
  * Trade reasons and policy settings in an adviser's words, for trade sheets (pane and CLI) and the
  * pane's preview: the same facts as trades.ts describeReason (which REBAL.TRADESHEET keeps, with
  * its policy keys), without storage keys ("min_trade", "buy_only") and with the band written as
- * "± x points". Also the optimality statement of a gap alone (a batch's largest gap, where there is no
- * single plan): "optimal (proven)" at 0, else how far from optimal it may be at most; with a plan,
- * trades.ts describeOptimality says it (the pane's preview and sheet use that).
+ * "± x points". The optimality statement is trades.ts's (describeOptimality for a plan, describeGap
+ * for a gap alone).
  */
 import { Policy } from "./policy";
 import { Reason, TradePlan } from "./trades";
@@ -35,13 +34,6 @@ export function plainReason(plan: TradePlan, i: number, policy: Policy): string 
     case Reason.InBand: return plan.decision.due ? "inside its band: no trade needed" : "not due: no trade";
     default: return "at its destination: no trade needed";
   }
-}
-
-/** "optimal (proven)", or "within 0.012% of optimal (search budget reached)". */
-export function optimalityText(gap: number): string {
-  if (gap === 0) return "optimal (proven)";
-  const digits = gap >= 0.01 ? 2 : gap >= 0.0001 ? 3 : 4;
-  return `within ${(gap * 100).toFixed(digits)}% of optimal (search budget reached)`;
 }
 
 /** The policy's settings in words, e.g. "5/25 bands (± 5 points or 25% of target), back to target". */

@@ -66,7 +66,7 @@ export interface SheetStamp {
   inputs: string;
   hash: string;
   decision: string;
-  /** optimalityText(...) of the plan(s). */
+  /** describeOptimality / describeGap (trades.ts) of the plan(s). */
   optimality: string;
 }
 

@@ -418,10 +418,14 @@ function pct(x: number): string {
  */
 export function describeOptimality(plan: TradePlan): string {
   if (!plan.decision.due) return "no plan: not due";
-  if (plan.optimalityGap === 0) return "optimal (proven)";
-  const pctGap = plan.optimalityGap * 100;
-  const shown = pctGap >= 0.01 ? pctGap.toFixed(2) : pctGap.toPrecision(2);
-  return `within ${shown}% of optimal (search budget reached; lower bound ${plan.lowerBound.toPrecision(6)})`;
+  return describeGap(plan.optimalityGap);
+}
+
+/** The optimality statement of a gap alone (e.g. a batch's largest): "optimal (proven)" at 0, else how far from optimal it may be at most. */
+export function describeGap(gap: number): string {
+  if (gap === 0) return "optimal (proven)";
+  const digits = gap >= 0.01 ? 2 : gap >= 0.0001 ? 3 : 4;
+  return `within ${(gap * 100).toFixed(digits)}% of optimal (search budget reached)`;
 }
 
 /** A sentence saying why asset i trades (or not), for trade sheets and the CLI. */

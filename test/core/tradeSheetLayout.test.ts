@@ -1,7 +1,8 @@
 /** core/tradeSheetLayout.ts (the one trade-sheet layout), reasonText.ts, driftView.ts, tradeRequest.ts. */
 import { DEFAULT_POLICY, Policy } from "../../src/core/policy";
 import { driftRows } from "../../src/core/driftView";
-import { optimalityText, plainReason, policySummary } from "../../src/core/reasonText";
+import { plainReason, policySummary } from "../../src/core/reasonText";
+import { describeGap as optimalityText } from "../../src/core/trades";
 import { applyRequest } from "../../src/core/tradeRequest";
 import { FMT, HEADER_ROW, OrderLine, SheetStamp, SheetTotals, displayText, layoutTradeSheet, rectA1, tableNameFor } from "../../src/core/tradeSheetLayout";
 import { planTrades } from "../../src/core/trades";
