@@ -35,6 +35,8 @@ import { readPrices, serialToIso } from "./prices";
 import { defaultDataFile, runDemo } from "./demo";
 import { checkOutput, outputFormat, writeOutput } from "./outFile";
 import { DEFAULT_MAX_CELLS, DEFAULT_MAX_XLSX_MIB } from "./xlsxLimits";
+import { addLotSalesSheet, alignedTable, HARVEST_FIELDS, harvestRows, lotSales, lotSalesCsv, lotsCsvPath, lotSalesTable, readCurrentPrices, readLotsFile } from "./lots";
+import { parseTaxOptions } from "../core/taxPolicy";
 import { ORDERS_HELP, ORDERS_OPTIONS, runOrders } from "./orders";
 
 export const HELP = `rebal — portfolio rebalancing on .csv and .xlsx files (the engine of the Rebal Excel add-in)
@@ -46,6 +48,7 @@ Usage:
   rebal optimize <prices.csv> [--objective min_volatility] [--returns mean] [--cov sample] [--options "max_weight=0.4"] [--format ...]
   rebal simulate <prices.csv> --targets "A=0.6, B=0.4" --policy P [--policy P2 ...] [--options "paths=1000; years=10; seed=1"] [--jobs N]
   rebal orders <trades.xlsx> [--sheet NAME] [--format csv|fix] [--order-type MKT|LMT] [--limit-offset-bps N] [--out FILE [--force]]
+  rebal harvest <lots.csv|lots.xlsx> --prices prices.csv [--asof DATE] [--tax "wash_days=30; harvest_min_loss=100"] [--format table|csv|json]
   rebal demo [--out rebal-demo.xlsx] [--force]
   rebal <command> --help
 
@@ -103,7 +106,20 @@ const COMMAND_HELP: Record<string, string> = {
   --quiet             no progress bar
   --asof DATE         evaluation date for calendar policies (yyyy-mm-dd; default today)
   --last-rebalance D  last rebalance date (default: the stored policy's rebalance log, else never)
+  --lots FILE         tax lots (.csv or .xlsx: asset, acquired, quantity, cost or unit_cost, optional account, lot_id),
+                      checked against the holdings; adds the lot-level sale list of the sells (which lot, how many,
+                      proceeds, basis, gain, ST/LT term) and the realized gains and estimated tax: a "lot_sales" and a
+                      "tax" field in JSON (the trades then under "trades"), FILE.lots.csv next to a CSV --out, a
+                      "Lot sales" sheet in xlsx, a second table otherwise. Terms are on --asof (default today).
+  --lots-sheet NAME   the .xlsx sheet of the lots (default: the first sheet with a lots header)
+  --tax "k=v; ..."    lot_method (min_tax, hifo, fifo, lifo), lt_days (365: held more than this is long-term), st_rate, lt_rate
 Exit codes: 0 ok, 1 bad input, 2 usage, 3 file, 4 internal.
+`,
+  harvest: `rebal harvest <lots.csv|lots.xlsx> --prices prices.csv [--asof DATE] [--tax "k=v; ..."] [--lots-sheet NAME] [--format table|csv|json] [--out FILE [--force]]
+Tax-loss harvesting candidates (REBAL.HARVEST): lots whose basis exceeds quantity x price, largest loss first, with the
+term and wash_sale = TRUE when another lot of the asset was bought within wash_days days before --asof (default today).
+--prices: an asset, price CSV, or a price history (date, assets...) whose latest price per asset is used.
+--tax: wash_days (30), harvest_min_loss (0), harvest_min_pct (0), lt_days (365). Reading options as for trades.
 `,
   check: `rebal check <holdings.csv|book.xlsx>... [--cash N] [--policy P] [--policies FILE] [--sheet NAME] [--asof DATE] [--last-rebalance DATE] [--format table|json] [--out FILE [--force]]
 Says per account whether the policy calls for a rebalance now (and why). Reading options as for trades
@@ -203,7 +219,7 @@ function choice<T extends string>(v: string | undefined, name: string, choices: 
 const TRADE_OPTIONS = {
   cash: { type: "string" }, policy: { type: "string" }, policies: { type: "string" }, sheet: { type: "string" },
   format: { type: "string" }, out: { type: "string" }, force: { type: "boolean" }, jobs: { type: "string" }, quiet: { type: "boolean" },
-  asof: { type: "string" }, "last-rebalance": { type: "string" }, ...READ_OPTIONS,
+  asof: { type: "string" }, "last-rebalance": { type: "string" }, lots: { type: "string" }, "lots-sheet": { type: "string" }, tax: { type: "string" }, ...READ_OPTIONS,
 } as const;
 
 /** A --asof / --last-rebalance value: exactly yyyy-mm-dd, a real day (2026-02-31 is refused, not rolled over). */
@@ -255,12 +271,18 @@ async function cmdTrades(argv: string[], io: Out, check: boolean): Promise<numbe
   if (positionals.length === 0) throw new UsageError(`${cmd} needs a holdings file (.csv or .xlsx)`);
   if (o.sheet !== undefined && !positionals.some((p) => /\.xlsx$/i.test(p))) throw new UsageError("--sheet applies to .xlsx inputs only");
   if (o.policies !== undefined && (o.policy === undefined || o.policy.includes("="))) throw new UsageError(`--policies ${o.policies} is used only with --policy NAME (a stored policy)`);
-  const inputs = [...positionals, ...(o.policies ? [o.policies] : [])];
+  if (o.lots === undefined && (o["lots-sheet"] !== undefined || o.tax !== undefined)) throw new UsageError("--lots-sheet and --tax apply with --lots FILE only");
+  if (check && o.lots !== undefined) throw new UsageError("--lots applies to rebal trades, not check");
+  if (o.lots !== undefined && format === "csv" && !o.out) throw new UsageError("--lots with CSV output needs --out FILE.csv (the lot sales go to FILE.lots.csv)");
+  const inputs = [...positionals, ...(o.policies ? [o.policies] : []), ...(o.lots ? [o.lots] : [])];
   if (o.out) checkOutput(o.out, inputs, !!f.force);
+  const lotsOut = o.lots !== undefined && format === "csv" ? lotsCsvPath(o.out!) : null;
+  if (lotsOut) checkOutput(lotsOut, inputs, !!f.force);
+  const tax = o.lots !== undefined ? parseTaxOptions(o.tax ?? "", "--tax") : null;
   const cash = numberOption(o.cash, "cash");
   const input = await loadInputs(positionals, { cash, policy: o.policy ?? null, policiesFile: o.policies ?? null, sheet: o.sheet ?? null, read: readOptionsOf(o) });
   if (!input.policy.frequency) {
-    for (const k of ["asof", "last-rebalance"]) if (o[k] !== undefined) io.stderr(`rebal: warning: --${k} is not used: policy ${input.policyLabel} has no calendar (frequency)\n`);
+    for (const k of ["asof", "last-rebalance"]) if (o[k] !== undefined && !(k === "asof" && o.lots !== undefined)) io.stderr(`rebal: warning: --${k} is not used: policy ${input.policyLabel} has no calendar (frequency)\n`);
   }
   const cal = calendarPart(input.policy, o.asof, o["last-rebalance"], input.lastRebalance);
   for (const w of input.logWarnings) io.stderr(`rebal: warning: ${w}\n`);
@@ -270,13 +292,18 @@ async function cmdTrades(argv: string[], io: Out, check: boolean): Promise<numbe
   const errors = summaries.filter((s) => s.error);
   for (const s of errors) io.stderr(`rebal: ${batch ? `account ${s.account}: ` : ""}${s.error}\n`);
   if (errors.length === summaries.length) return EXIT.BAD_INPUT;
+  let lotOut = null;
+  if (o.lots !== undefined) { // tax lots (lots.ts): the lot-level sale list of the plan's sells
+    const { table } = await readLotsFile(o.lots, readOptionsOf(o), asofOption(o.asof), o["lots-sheet"] ?? null);
+    lotOut = { out: lotSales(input.accounts, rows, new Set(errors.map((s) => s.account)), table, asofOption(o.asof), tax!, batch), withAccount: table.hasAccount };
+  }
   let text: string | Buffer;
   if (check) {
     const out = summaries.filter((s) => !s.error).map((s) => ({ account: s.account, rebalance: s.due, reason: cal.note ? `${s.decision}; ${cal.note}` : s.decision }));
     text = format === "json" ? JSON.stringify(out, null, 1) + "\n" : out.map((s) => `${s.account}: ${s.rebalance ? "REBALANCE" : "no rebalance"} (${s.reason})`).join("\n") + "\n";
-  } else if (format === "json") text = formatJson(rows);
+  } else if (format === "json") text = lotOut ? JSON.stringify({ trades: rows, lot_sales: lotOut.out.rows, tax: lotOut.out.tax }, null, 1) + "\n" : formatJson(rows);
   else if (format === "csv") text = formatCsv(rows);
-  else if (format === "table") text = formatTable(rows, summaries, input.policyLabel);
+  else if (format === "table") text = formatTable(rows, summaries, input.policyLabel) + (lotOut ? lotSalesTable(lotOut.out, lotOut.withAccount) : "");
   else {
     const wb = new ExcelJS.Workbook();
     wb.creator = `rebal ${version()}`;
@@ -284,10 +311,15 @@ async function cmdTrades(argv: string[], io: Out, check: boolean): Promise<numbe
       policyLabel: input.policyLabel, policy: input.policy, time: new Date().toISOString(), version: version(),
       sha256: inputsHash(input.files, cash, input.policy), inputs: input.files.map((f) => path.basename(f.file)),
     });
+    if (lotOut) addLotSalesSheet(wb, lotOut.out, lotOut.withAccount);
     text = Buffer.from(await wb.xlsx.writeBuffer());
   }
   if (o.out) {
     writeOutput(o.out, text, inputs, !!f.force);
+    if (lotsOut && lotOut) {
+      writeOutput(lotsOut, lotSalesCsv(lotOut.out, lotOut.withAccount), inputs, !!f.force);
+      if (!f.quiet) io.stderr(`rebal: wrote ${lotsOut} (${lotOut.out.rows.length} lot sales)\n`);
+    }
     if (!f.quiet) io.stderr(`rebal: wrote ${o.out}${check ? "" : ` (${rows.filter((r) => r.trade !== 0).length} trades)`}\n`);
   } else io.stdout(text.toString());
   return errors.length ? EXIT.BAD_INPUT : EXIT.OK;
@@ -468,6 +500,34 @@ async function cmdOrders(argv: string[], io: Out): Promise<number> {
   return EXIT.OK;
 }
 
+/** --asof for tax lots: yyyy-mm-dd, default today (local date). */
+function asofOption(text: string | undefined): number {
+  const now = new Date();
+  return text !== undefined ? dateOption(text, "asof") : utcToSerial(now.getFullYear(), now.getMonth(), now.getDate());
+}
+
+async function cmdHarvest(argv: string[], io: Out): Promise<number> {
+  const { values: o, flags: f, positionals } = parse(argv, { prices: { type: "string" }, asof: { type: "string" }, tax: { type: "string" }, "lots-sheet": { type: "string" }, format: { type: "string" }, out: { type: "string" }, force: { type: "boolean" }, ...READ_OPTIONS });
+  if (f.help) { io.stdout(COMMAND_HELP.harvest); return EXIT.OK; }
+  const format = choice(outputFormat(o.format, o.out, "table"), "format", ["table", "csv", "json"] as const, "table");
+  if (positionals.length !== 1) throw new UsageError("harvest needs one lots file (.csv or .xlsx)");
+  if (o.prices === undefined) throw new UsageError("harvest needs --prices FILE.csv (asset, price; or a price history)");
+  if (f.force && !o.out) throw new UsageError("--force applies to --out FILE only");
+  const inputs = [positionals[0], o.prices];
+  if (o.out) checkOutput(o.out, inputs, !!f.force);
+  const tax = parseTaxOptions(o.tax ?? "", "--tax"); // lots.ts / core harvest.ts
+  const asofDay = asofOption(o.asof);
+  const ro = readOptionsOf(o);
+  const { table } = await readLotsFile(positionals[0], ro, asofDay, o["lots-sheet"] ?? null);
+  const rows = harvestRows(table, readCurrentPrices(o.prices, ro), asofDay, tax);
+  const fields = table.hasAccount ? [...HARVEST_FIELDS, "account"] : HARVEST_FIELDS;
+  const cells = rows.map((r) => fields.map((k) => (r as unknown as Record<string, unknown>)[k]));
+  const text = format === "json" ? JSON.stringify(rows, null, 1) + "\n" : format === "csv" ? toCsv(cells, fields) : alignedTable([fields, ...cells]);
+  if (o.out) writeOutput(o.out, text, inputs, !!f.force);
+  else io.stdout(text);
+  return EXIT.OK;
+}
+
 async function cmdDemo(argv: string[], io: Out): Promise<number> {
   const { values: o, flags: f } = parse(argv, { out: { type: "string" }, data: { type: "string" }, force: { type: "boolean" } });
   if (f.help) { io.stdout(COMMAND_HELP.demo); return EXIT.OK; }
@@ -496,9 +556,10 @@ export async function main(argv: string[], io: Out = { stdout: (s) => process.st
       case "backtest": return await cmdBacktest(rest, io);
       case "optimize": return await cmdOptimize(rest, io);
       case "simulate": return await cmdSimulate(rest, io);
+      case "harvest": return await cmdHarvest(rest, io);
       case "demo": return await cmdDemo(rest, io);
       case "orders": return await cmdOrders(rest, io);
-      default: throw new UsageError(`unknown command "${cmd}" (commands: trades, check, backtest, optimize, simulate, orders, demo)`);
+      default: throw new UsageError(`unknown command "${cmd}" (commands: trades, check, backtest, optimize, simulate, orders, harvest, demo)`);
     }
   } catch (e) {
     if (e instanceof UsageError) { io.stderr(`rebal: ${e.message}\nTry "rebal --help".\n`); return EXIT.USAGE; }
