@@ -227,7 +227,7 @@ function resizeBooks(L: Ledger): void {
  * run in one formula, so each gets about a millisecond at 500 assets; a plan the budget stops reports
  * its gap, and the backtest reports how many plans were proven and the largest gap.
  */
-const BACKTEST_WORK_BUDGET = 25000;
+const BACKTEST_WORK_BUDGET = 10000;
 
 /** Plans the listed assets' trades with planTrades; applies them; records the day if anything traded. */
 function tradeDay(L: Ledger, t: number, pol: Policy, kind: RebalanceKind, calDue: boolean | null, nHalted: number, V: number): boolean {
