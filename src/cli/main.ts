@@ -38,6 +38,7 @@ import { DEFAULT_MAX_CELLS, DEFAULT_MAX_XLSX_MIB } from "./xlsxLimits";
 import { addLotSalesSheet, alignedTable, HARVEST_FIELDS, harvestRows, lotSales, lotSalesCsv, lotsCsvPath, lotSalesTable, readCurrentPrices, readLotsFile } from "./lots";
 import { parseTaxOptions } from "../core/taxPolicy";
 import { ORDERS_HELP, ORDERS_OPTIONS, runOrders } from "./orders";
+import { VERIFY_HELP, localDay, recordInto, runVerify, tradeSheetNameFor } from "./audit";
 
 export const HELP = `rebal — portfolio rebalancing on .csv and .xlsx files (the engine of the Rebal Excel add-in)
 
@@ -47,6 +48,8 @@ Usage:
   rebal backtest <prices.csv> --targets "A=0.6, B=0.4" [--policy ...] [--options "initial_value=100000"] [--format table|csv|json]
   rebal optimize <prices.csv> [--objective min_volatility] [--returns mean] [--cov sample] [--options "max_weight=0.4"] [--format ...]
   rebal simulate <prices.csv> --targets "A=0.6, B=0.4" --policy P [--policy P2 ...] [--options "paths=1000; years=10; seed=1"] [--jobs N]
+  rebal trades <book.xlsx> --policy NAME --record --out <copy.xlsx>   (the trade sheet and its hashed log row, in a copy)
+  rebal verify <book.xlsx>
   rebal orders <trades.xlsx> [--sheet NAME] [--format csv|fix] [--order-type MKT|LMT] [--limit-offset-bps N] [--out FILE [--force]]
   rebal harvest <lots.csv|lots.xlsx> --prices prices.csv [--asof DATE] [--tax "wash_days=30; harvest_min_loss=100"] [--format table|csv|json]
   rebal demo [--out rebal-demo.xlsx] [--force]
@@ -112,6 +115,8 @@ const COMMAND_HELP: Record<string, string> = {
                       "tax" field in JSON (the trades then under "trades"), FILE.lots.csv next to a CSV --out, a
                       "Lot sales" sheet in xlsx, a second table otherwise. Terms are on --asof (default today).
   --lots-sheet NAME   the .xlsx sheet of the lots (default: the first sheet with a lots header)
+  --record            with one book.xlsx, a stored policy and --out copy.xlsx: a copy of the book with the trade
+                      sheet and its hashed rebalance-log row (refused when the book does not verify; rebal verify)
   --tax "k=v; ..."    lot_method (min_tax, hifo, fifo, lifo), lt_days (365: held more than this is long-term), st_rate, lt_rate
 Exit codes: 0 ok, 1 bad input, 2 usage, 3 file, 4 internal.
 `,
@@ -219,7 +224,7 @@ function choice<T extends string>(v: string | undefined, name: string, choices: 
 const TRADE_OPTIONS = {
   cash: { type: "string" }, policy: { type: "string" }, policies: { type: "string" }, sheet: { type: "string" },
   format: { type: "string" }, out: { type: "string" }, force: { type: "boolean" }, jobs: { type: "string" }, quiet: { type: "boolean" },
-  asof: { type: "string" }, "last-rebalance": { type: "string" }, lots: { type: "string" }, "lots-sheet": { type: "string" }, tax: { type: "string" }, ...READ_OPTIONS,
+  asof: { type: "string" }, "last-rebalance": { type: "string" }, lots: { type: "string" }, "lots-sheet": { type: "string" }, tax: { type: "string" }, record: { type: "boolean" }, ...READ_OPTIONS,
 } as const;
 
 /** A --asof / --last-rebalance value: exactly yyyy-mm-dd, a real day (2026-02-31 is refused, not rolled over). */
@@ -267,6 +272,7 @@ async function cmdTrades(argv: string[], io: Out, check: boolean): Promise<numbe
   const fmt = outputFormat(o.format, o.out, "table");
   const format = check ? choice(fmt, "format", ["table", "json"] as const, "table") : choice(fmt, "format", ["table", "csv", "json", "xlsx"] as const, "table");
   if (format === "xlsx" && !o.out) throw new UsageError("--format xlsx needs --out FILE.xlsx");
+  if (f.record && (check || format !== "xlsx" || positionals.length !== 1 || !/\.xlsx$/i.test(positionals[0]))) throw new UsageError("--record needs one book.xlsx input and --out copy.xlsx (trades only)");
   if (f.force && !o.out) throw new UsageError("--force applies to --out FILE only");
   if (positionals.length === 0) throw new UsageError(`${cmd} needs a holdings file (.csv or .xlsx)`);
   if (o.sheet !== undefined && !positionals.some((p) => /\.xlsx$/i.test(p))) throw new UsageError("--sheet applies to .xlsx inputs only");
@@ -307,10 +313,20 @@ async function cmdTrades(argv: string[], io: Out, check: boolean): Promise<numbe
   else {
     const wb = new ExcelJS.Workbook();
     wb.creator = `rebal ${version()}`;
-    addTradeSheet(wb, rows, summaries, {
-      policyLabel: input.policyLabel, policy: input.policy, time: new Date().toISOString(), version: version(),
+    const now = new Date(Math.floor(Date.now() / 1000) * 1000); // to the second: every reader sees the same time
+    const day = o.asof !== undefined ? dateOption(o.asof, "asof") : localDay(now);
+    if (f.record) {
+      if (!o.policy || o.policy.includes("=") || o.policies !== undefined || input.policyLabel !== input.policy.name) throw new UsageError("--record needs --policy NAME, a policy stored in the book itself (not --policies)");
+      await wb.xlsx.load(input.files[0].bytes as unknown as ArrayBuffer);
+    }
+    const ws = addTradeSheet(wb, rows, summaries, {
+      policyLabel: input.policyLabel, policy: input.policy, time: now.toISOString(), version: version(),
       sha256: inputsHash(input.files, cash, input.policy), inputs: input.files.map((f) => path.basename(f.file)),
-    });
+    }, f.record ? tradeSheetNameFor(day) : undefined);
+    if (f.record) {
+      if (rows.some((r) => r.trade !== 0) || cal.due === true) recordInto(wb, ws.name, input.policy.name, day);
+      else io.stderr(`rebal: note: no trade and no scheduled review: sheet "${ws.name}" written, nothing recorded in the rebalance log\n`);
+    }
     if (lotOut) addLotSalesSheet(wb, lotOut.out, lotOut.withAccount);
     text = Buffer.from(await wb.xlsx.writeBuffer());
   }
@@ -528,6 +544,16 @@ async function cmdHarvest(argv: string[], io: Out): Promise<number> {
   return EXIT.OK;
 }
 
+async function cmdVerify(argv: string[], io: Out): Promise<number> {
+  const { values: o, flags: f, positionals } = parse(argv, { ...READ_OPTIONS });
+  if (f.help) { io.stdout(VERIFY_HELP); return EXIT.OK; }
+  if (positionals.length !== 1 || !/\.xlsx$/i.test(positionals[0])) throw new UsageError("verify needs one workbook (.xlsx)");
+  const r = await runVerify(positionals[0], readOptionsOf(o));
+  io.stdout(r.out);
+  io.stderr(r.err);
+  return r.code;
+}
+
 async function cmdDemo(argv: string[], io: Out): Promise<number> {
   const { values: o, flags: f } = parse(argv, { out: { type: "string" }, data: { type: "string" }, force: { type: "boolean" } });
   if (f.help) { io.stdout(COMMAND_HELP.demo); return EXIT.OK; }
@@ -559,7 +585,8 @@ export async function main(argv: string[], io: Out = { stdout: (s) => process.st
       case "harvest": return await cmdHarvest(rest, io);
       case "demo": return await cmdDemo(rest, io);
       case "orders": return await cmdOrders(rest, io);
-      default: throw new UsageError(`unknown command "${cmd}" (commands: trades, check, backtest, optimize, simulate, orders, harvest, demo)`);
+      case "verify": return await cmdVerify(rest, io);
+      default: throw new UsageError(`unknown command "${cmd}" (commands: trades, check, backtest, optimize, simulate, orders, verify, harvest, demo)`);
     }
   } catch (e) {
     if (e instanceof UsageError) { io.stderr(`rebal: ${e.message}\nTry "rebal --help".\n`); return EXIT.USAGE; }
