@@ -86,7 +86,9 @@ describe("limits and bad input", () => {
     expect(() => optimize("min_volatility", fx.mu, fx.cov, { costBps: 5 })).toThrow(/cost_bps need current/);
     expect(() => optimize("min_volatility", fx.mu, fx.cov, { current: cur })).toThrow(/current needs cost_bps and\/or max_turnover/);
     expect(() => optimize("max_sharpe", fx.mu, fx.cov, { current: cur, costBps: 5 })).toThrow(/objective max_sharpe does not use current, cost_bps/);
-    expect(() => optimize("efficient_return", fx.mu, fx.cov, { current: cur, maxTurnover: 0.5, targetReturn: 0.1 })).toThrow(/max_turnover is not supported with efficient_return/);
+    const top = Math.max(...fx.mu);
+    expect(() => optimize("efficient_return", fx.mu, fx.cov, { current: cur, maxTurnover: 0.1, targetReturn: top - 0.01 })).toThrow(/above the maximum attainable return within max_turnover 0.1 \(about 0\.\d+\)/);
+    expect(() => optimize("efficient_return", fx.mu, fx.cov, { current: cur, maxTurnover: 0.5, targetReturn: top + 0.01 })).toThrow(/above the maximum attainable return \d/);
     expect(() => optimize("min_volatility", fx.mu, fx.cov, { current: cur, costBps: -1 })).toThrow(/cost_bps must be a number >= 0/);
     expect(() => optimize("min_volatility", fx.mu, fx.cov, { current: cur, costBps: 5, maxAssets: 4 })).toThrow(/cannot be combined/);
   });

@@ -52,7 +52,7 @@ const MOVE: OptionKey[] = ["current", "costBps", "maxTurnover"];
 export const OBJECTIVE_OPTIONS: Record<Objective, readonly OptionKey[]> = {
   min_volatility: [...BOUNDS, "gamma", "marketNeutral", ...CARD, ...MOVE],
   max_sharpe: ["riskFreeRate", ...BOUNDS, "gamma", ...CARD],
-  efficient_return: ["targetReturn", ...BOUNDS, "gamma", "marketNeutral", ...CARD, "current", "costBps"],
+  efficient_return: ["targetReturn", ...BOUNDS, "gamma", "marketNeutral", ...CARD, ...MOVE],
   efficient_risk: ["targetVolatility", ...BOUNDS, "gamma", "marketNeutral", ...CARD],
   max_utility: ["riskAversion", ...BOUNDS, "gamma", "marketNeutral", ...CARD, ...MOVE],
   risk_parity: ["riskBudget"],

@@ -5,7 +5,9 @@
  * negative utility) and the turnover sum|w - c| is capped by max_turnover.
  * - min_volatility: min w'Sw + gamma w'w + k |w - c|_1;
  * - max_utility(d): min -(mu'w - d/2 w'Sw - gamma w'w) + k |w - c|_1;
- * - efficient_return(t): min w'Sw + gamma w'w + k |w - c|_1 s.t. mu'w >= t (cost_bps only).
+ * - efficient_return(t): min w'Sw + gamma w'w + k |w - c|_1 s.t. mu'w >= t (with max_turnover, the start
+ *   is the most return within the cap, from a max_utility solve with a vanishing risk aversion; a
+ *   target above it is an error naming that return).
  * All with sum w = 1, lb <= w <= ub, and |w - c|_1 <= max_turnover when given.
  *
  * Solved exactly by an outer loop over sign patterns around the existing active-set QP (qp.ts): with
@@ -29,6 +31,8 @@ export type TurnoverObjective = (typeof TURNOVER_OBJECTIVES)[number];
 
 /** Sign-pattern switches before giving up (each strictly lowers the objective; a handful are typical). */
 const MAX_SWITCH_ROUNDS = 200;
+/** Risk aversion of the phase-1 max-return solve (relative to max |mu| / max variance): a vanishing quadratic term. */
+const PHASE1_AVERSION = 1e-9;
 /** A multiplier beyond k + mu by less than this (relative to the gradient scale) is rounding, not a switch. */
 const SWITCH_TOL = 1e-10;
 
@@ -81,7 +85,6 @@ export function optimizeFromCurrent(p: Prepared, tp: TurnoverParams): TurnoverRe
   const k = bps / 10000;
   const cap = tp.maxTurnover;
   if (cap !== undefined && (!Number.isFinite(cap) || cap < 0)) throw new RebalError(`max_turnover must be a number >= 0, got ${fmt(cap)}`);
-  if (tp.objective === "efficient_return" && cap !== undefined) throw new RebalError("max_turnover is not supported with efficient_return (use min_volatility or max_utility, or cost_bps alone)");
   const start = cheapestFeasible(p, c);
   if (cap !== undefined && start.turnover > cap * (1 + 1e-12) + 1e-15) {
     throw new RebalError(`max_turnover ${fmt(cap)} is below the ${fmt(start.turnover)} turnover needed just to meet the bounds and the budget from current`);
@@ -99,13 +102,28 @@ export function optimizeFromCurrent(p: Prepared, tp: TurnoverParams): TurnoverRe
   const G: Float64Array[] = [], h: number[] = [];
   let retRow = -1, capRow = -1;
   if (tp.objective === "efficient_return") {
-    const t = tp.targetReturn as number;
+    let t = tp.targetReturn as number;
     const rMax = maxReturnPrepared(p).ret;
     if (t > rMax + 1e-12 * Math.max(1, Math.abs(rMax))) throw new RebalError(`target_return ${fmt(t)} is above the maximum attainable return ${fmt(rMax)}`);
-    x0 = efficientReturnPrepared(p, Math.min(t, rMax)); // feasible start meeting the target
+    t = Math.min(t, rMax);
+    if (cap === undefined) x0 = efficientReturnPrepared(p, t); // feasible start meeting the target
+    else {
+      // phase 1: the most return within the cap (max_utility with a vanishing risk aversion; its
+      // return is the LP maximum up to PHASE1_AVERSION * variance), a start that meets the target
+      let sMax = 0;
+      for (let i = 0; i < n; i++) sMax = Math.max(sMax, p.S[i * n + i]);
+      let muMax = 0;
+      for (let i = 0; i < n; i++) muMax = Math.max(muMax, Math.abs(mu![i]));
+      const w1 = optimizeFromCurrent(p, { objective: "max_utility", current: c, maxTurnover: cap, riskAversion: (PHASE1_AVERSION * Math.max(muMax, 1e-12)) / Math.max(sMax, 1e-300) }).weights;
+      let r1 = 0;
+      for (let i = 0; i < n; i++) r1 += mu![i] * w1[i];
+      if (t > r1 + 1e-9 * Math.max(1, Math.abs(r1))) throw new RebalError(`target_return ${fmt(t)} is above the maximum attainable return within max_turnover ${fmt(cap)} (about ${fmt(r1)})`);
+      x0 = w1;
+      t = Math.min(t, r1);
+    }
     const row = new Float64Array(n);
     for (let i = 0; i < n; i++) row[i] = -mu![i];
-    retRow = G.length; G.push(row); h.push(-Math.min(t, rMax));
+    retRow = G.length; G.push(row); h.push(-t);
   }
   // sign pattern from the start (ties: the side the start is on; at c either)
   const s = new Int8Array(n);
