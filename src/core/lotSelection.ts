@@ -94,19 +94,17 @@ export function estimatedTax(netSt: number, netLt: number, stRate: number, ltRat
 /** The order in which `method` takes `lots` (indexes into `lots`) for a sale at `price` on `asof`. */
 export function lotOrder(lots: readonly Lot[], method: LotMethod, price: number, asof: number, ltDays: number): number[] {
   const idx = lots.map((_, i) => i);
-  const byDateThenRow = (a: Lot, b: Lot) => a.acquired - b.acquired || a.row - b.row;
-  let cmp: (a: Lot, b: Lot) => number;
+  const byDateThenRow = (i: number, j: number) => lots[i].acquired - lots[j].acquired || lots[i].row - lots[j].row;
   switch (method) {
-    case "fifo": cmp = byDateThenRow; break;
-    case "lifo": cmp = (a, b) => -byDateThenRow(a, b); break;
-    case "hifo": cmp = (a, b) => b.unitCost - a.unitCost || byDateThenRow(a, b); break;
+    case "fifo": return idx.sort(byDateThenRow);
+    case "lifo": return idx.sort((i, j) => byDateThenRow(j, i));
+    case "hifo": return idx.sort((i, j) => lots[j].unitCost - lots[i].unitCost || byDateThenRow(i, j));
     case "min_tax": {
-      const rank = (l: Lot) => (price - l.unitCost < 0 ? 0 : termOf(l.acquired, asof, ltDays) === "LT" ? 1 : 2);
-      cmp = (a, b) => rank(a) - rank(b) || (price - a.unitCost) - (price - b.unitCost) || byDateThenRow(a, b);
-      break;
+      const gain = lots.map((l) => price - l.unitCost);
+      const rank = lots.map((l, i) => (gain[i] < 0 ? 0 : termOf(l.acquired, asof, ltDays) === "LT" ? 1 : 2));
+      return idx.sort((i, j) => rank[i] - rank[j] || gain[i] - gain[j] || byDateThenRow(i, j));
     }
   }
-  return idx.sort((i, j) => cmp(lots[i], lots[j]));
 }
 
 const emptySummary = (): GainSummary => ({ quantity: 0, proceeds: 0, basis: 0, realizedSt: 0, realizedLt: 0, gain: 0, estTax: 0 });

@@ -17,9 +17,9 @@
  * its first lot row.
  */
 import { isBlank, numberCell } from "./cells";
-import { isoDateToSerial, serialDay, serialToISO } from "./calendar";
+import { isoDateToSerial, MAX_SERIAL, MIN_SERIAL, serialDay, serialToISO } from "./calendar";
 import { RebalError, fmt } from "./errors";
-import { checkAmount, columnLetter, normHeader } from "./holdingsTable";
+import { checkAmount, columnLetter, MAX_AMOUNT, normHeader } from "./holdingsTable";
 import { DecimalStyle } from "./numberText";
 
 export interface Lot {
@@ -88,14 +88,22 @@ function findLotsColumns(header: readonly unknown[], where: string): Record<stri
   return found;
 }
 
-/** A date cell: an Excel serial or exact yyyy-mm-dd text. */
-function dateCell(v: unknown, where: string): number {
+/** A date cell: an Excel serial or exact yyyy-mm-dd text. `where` is built only for a message. */
+function dateCell(v: unknown, where: () => string): number {
+  if (typeof v === "number" && v >= MIN_SERIAL && v < MAX_SERIAL + 1) return Math.floor(v);
   if (typeof v === "string") {
-    const s = isoDateToSerial(v, where);
-    if (s === null) throw new RebalError(`${where} must be a date (an Excel date or yyyy-mm-dd), got ${JSON.stringify(v)}`);
+    const s = isoDateToSerial(v, where());
+    if (s === null) throw new RebalError(`${where()} must be a date (an Excel date or yyyy-mm-dd), got ${JSON.stringify(v)}`);
     return s;
   }
-  return serialDay(v, where);
+  return serialDay(v, where());
+}
+
+/** A number cell within MAX_AMOUNT; the common case (a finite number) without building the message. */
+function amountCell(v: unknown, where: () => string, style: DecimalStyle): number {
+  if (typeof v === "number" && Math.abs(v) <= MAX_AMOUNT) return v;
+  const w = where();
+  return checkAmount(numberCell(v, w, style), w);
 }
 
 /**
@@ -123,19 +131,20 @@ export function readLotsTable(cells: readonly (readonly unknown[])[], where: str
     for (const col of ["acquired", "quantity", cols.cost !== undefined ? "cost" : "unit_cost"]) {
       if (isBlank(cell(col))) throw new RebalError(`${label(r, col)} is blank (lot of ${asset})`);
     }
-    const acquired = dateCell(cell("acquired"), label(r, "acquired"));
+    const acquired = dateCell(cell("acquired"), () => label(r, "acquired"));
     if (asof !== null && acquired > asof) throw new RebalError(`${label(r, "acquired")}: the lot of ${asset} is dated ${serialToISO(acquired)}, after asof ${serialToISO(asof)}`);
-    const quantity = checkAmount(numberCell(cell("quantity"), label(r, "quantity"), style), label(r, "quantity"));
+    const quantity = amountCell(cell("quantity"), () => label(r, "quantity"), style);
     if (!(quantity > 0)) throw new RebalError(`${label(r, "quantity")}: a lot's quantity must be positive, got ${fmt(quantity)} (lot of ${asset})`);
     let cost: number, unitCost: number;
     if (cols.cost !== undefined) {
-      cost = checkAmount(numberCell(cell("cost"), label(r, "cost"), style), label(r, "cost"));
+      cost = amountCell(cell("cost"), () => label(r, "cost"), style);
       if (cost < 0) throw new RebalError(`${label(r, "cost")}: a cost basis must be 0 or more, got ${fmt(cost)} (lot of ${asset})`);
       unitCost = cost / quantity;
     } else {
-      unitCost = checkAmount(numberCell(cell("unit_cost"), label(r, "unit_cost"), style), label(r, "unit_cost"));
+      unitCost = amountCell(cell("unit_cost"), () => label(r, "unit_cost"), style);
       if (unitCost < 0) throw new RebalError(`${label(r, "unit_cost")}: a cost basis must be 0 or more, got ${fmt(unitCost)} (lot of ${asset})`);
-      cost = checkAmount(unitCost * quantity, label(r, "unit_cost"), `the lot's cost ${fmt(unitCost)} x ${fmt(quantity)}`);
+      cost = unitCost * quantity;
+      if (!(cost <= MAX_AMOUNT)) checkAmount(cost, label(r, "unit_cost"), `the lot's cost ${fmt(unitCost)} x ${fmt(quantity)}`);
     }
     let account = "";
     if (cols.account !== undefined) {
