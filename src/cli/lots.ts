@@ -20,6 +20,7 @@ import { columnLetter, isBlankCell, normHeader, numberFromCell, checkAmount } fr
 import { SaleResult, SellRequest, sellLots } from "../core/lotSelection";
 import { checkLotsAgainstHoldings, isLotsHeader, LOTS_COLUMNS, LotsTable, readLotsTable } from "../core/taxLots";
 import { TaxOptions } from "../core/taxPolicy";
+import { UsageError } from "./errors";
 import { Account, Cell, ReadOptions, readBytes, readCsv, readWorkbook, sheetCells, tableStyle } from "./inputs";
 import { tidy, TradeRow } from "./plan";
 import { toCsv } from "./output";
@@ -55,7 +56,7 @@ export async function readLotsFile(file: string, ro: ReadOptions, asof: number, 
     if (!found) throw new RebalError(`${file}: no lots found: no sheet with a header row asset, acquired, quantity, cost (or unit_cost)`);
     ({ cells, firstRow, where } = found);
   } else {
-    if (sheet) throw new RebalError(`--lots-sheet applies to an .xlsx lots file only`);
+    if (sheet) throw new UsageError(`--lots-sheet applies to an .xlsx lots file only`);
     const csv = readCsv(file, bytes, ro);
     const first = Math.max(0, csv.cells.findIndex((r) => !r.every(isBlankCell)));
     cells = csv.cells.slice(first);

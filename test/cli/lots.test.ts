@@ -91,6 +91,7 @@ describe("rebal trades --lots", () => {
       expect(out.lot_sales).toEqual([{ asset: "AAA", lot_id: 2, acquired: "2020-01-02", quantity: 16, proceeds: 2400, basis: 1600, gain: 800, term: "LT" }]);
     }
     expect((await rebal("trades", path.join(dir, "book.csv"), "--lots", f, "--lots-sheet", "Nope", "--asof", "2026-12-04")).stderr).toMatch(/no sheet "Nope"/);
+    expect((await rebal("trades", path.join(dir, "book.csv"), "--lots", path.join(dir, "lots.csv"), "--lots-sheet", "Lots")).code).toBe(2);
   });
 
   test("batches: lots with an account column match each account's holdings", async () => {
