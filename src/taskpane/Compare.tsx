@@ -13,6 +13,9 @@
  * worker (core simulate/compareSimulation.ts: common random numbers, seed 1, 10 years, block 21) with
  * progress (paths done) and cancel, then writes a "Simulate" sheet: the percentile table and a fan
  * chart of value percentiles (src/workbook/compare.ts writeSimulation).
+ * "Sweep" backtests each picked policy (one or more) over a grid of one or two of its keys (values
+ * comma-separated, as REBAL.SWEEP reads them) in the worker (core simulate/compareSweep.ts), with
+ * progress (grid cells) and cancel, then writes a "Sweep" sheet: one grid per policy with a heat map.
  */
 import * as React from "react";
 import {
@@ -21,7 +24,9 @@ import {
 import type { CompareJob, CompareResult } from "../core/backtest/compare";
 import { DEFAULT_BACKTEST_OPTIONS } from "../core/backtest/options";
 import { RebalError } from "../core/errors";
-import { readComparison, readInitialValue, writeComparison, writeSimulation } from "../workbook/compare";
+import { readComparison, readInitialValue, writeComparison, writeSimulation, writeSweep } from "../workbook/compare";
+import type { SweepJob, SweepJobResult } from "../core/simulate/compareSweep";
+import { parseSweepValues, SWEEP_STATISTICS, SweepAxis, SweepStatistic } from "../core/simulate/sweep";
 import type { SimulationJob, SimulationResult } from "../core/simulate/compareSimulation";
 import { parseSimulateOptions } from "../core/simulate/simulate";
 import { errorMessage } from "../workbook/excel";
@@ -56,6 +61,26 @@ function runInWorker(job: CompareJob, onProgress: (done: number, total: number) 
 /** The same for a simulation. */
 function simulateInWorker(job: SimulationJob, onProgress: (done: number, total: number) => void, hold: (w: Worker, cancel: () => void) => void): Promise<SimulationResult> {
   return inWorker({ type: "simulate", job }, (m) => (m.type === "simulated" ? m.result : undefined), onProgress, hold);
+}
+
+/** The same for a sweep. */
+function sweepInWorker(job: SweepJob, onProgress: (done: number, total: number) => void, hold: (w: Worker, cancel: () => void) => void): Promise<SweepJobResult> {
+  return inWorker({ type: "sweep", job }, (m) => (m.type === "swept" ? m.result : undefined), onProgress, hold);
+}
+
+/** The sweep's axes and statistic from the form, or the first problem's message. */
+function sweepForm(key: string, values: string, key2: string, values2: string, statistic: string): { axis1: SweepAxis; axis2: SweepAxis | null; statistic: SweepStatistic } | string {
+  try {
+    if (key.trim() === "") return "name a policy key to sweep, e.g. band_abs";
+    const axis1 = parseSweepValues(key, values, "values");
+    const axis2 = key2.trim() === "" ? null : parseSweepValues(key2, values2, "values2");
+    if (axis2 !== null && axis2.key === axis1.key) return "key 2 is the same key as key";
+    const st = statistic.trim().toLowerCase();
+    if (!(SWEEP_STATISTICS as readonly string[]).includes(st)) return `statistic must be one of ${SWEEP_STATISTICS.join(", ")}`;
+    return { axis1, axis2, statistic: st as SweepStatistic };
+  } catch (e) {
+    return errorMessage(e);
+  }
 }
 
 function inWorker<R>(request: CompareRequest, result: (m: CompareReply) => R | undefined, onProgress: (done: number, total: number) => void, hold: (w: Worker, cancel: () => void) => void): Promise<R> {
@@ -93,8 +118,9 @@ export function Compare(props: { visible: boolean }) {
   const [priceRef, setPriceRef] = React.useState("");
   const [initial, setInitial] = React.useState(String(DEFAULT_BACKTEST_OPTIONS.initialValue));
   const [phase, setPhase] = React.useState<Phase>("idle");
-  const [progress, setProgress] = React.useState<{ done: number; total: number; dates: number; names: string[]; paths?: boolean } | null>(null);
+  const [progress, setProgress] = React.useState<{ done: number; total: number; dates: number; names: string[]; paths?: boolean; cells?: boolean } | null>(null);
   const [paths, setPaths] = React.useState("1000");
+  const [sw, setSw] = React.useState({ key: "band_abs", values: "0.01, 0.02, 0.05", key2: "", values2: "", statistic: "sharpe" });
   const [message, setMessage] = React.useState<{ intent: "error" | "success" | "info"; text: string } | null>(null);
   const [summary, setSummary] = React.useState<Summary | null>(null);
   const token = React.useRef(0);
@@ -135,6 +161,46 @@ export function Compare(props: { visible: boolean }) {
   }
   const busy = phase !== "idle";
   const canRun = !busy && picked.length >= 2 && !initialError && priceRef.trim() !== "";
+  const sweepSpec = sweepForm(sw.key, sw.values, sw.key2, sw.values2, sw.statistic);
+  const canSweep = !busy && picked.length >= 1 && !initialError && priceRef.trim() !== "" && typeof sweepSpec !== "string";
+
+  const runSweep = async () => {
+    if (typeof sweepSpec === "string") return;
+    const mine = ++token.current;
+    const live = () => token.current === mine;
+    setMessage(null);
+    setSummary(null);
+    setProgress(null);
+    setPhase("reading");
+    try {
+      const initialValue = readInitialValue(initial);
+      const names = (policies ?? []).map((p) => p.name).filter((n) => picked.includes(n));
+      const inputs = await readComparison(priceRef, names, initialValue, 1);
+      if (!live()) return;
+      setProgress({ done: 0, total: 1, dates: 0, names: inputs.policyNames, cells: true });
+      setPhase("running");
+      const result = await sweepInWorker(
+        { compare: inputs.job, ...sweepSpec },
+        (done, total) => live() && setProgress({ done, total, dates: 0, names: inputs.policyNames, cells: true }),
+        (_w, cancel) => { cancelRef.current = cancel; },
+      );
+      cancelRef.current = null;
+      if (!live()) return;
+      setPhase("writing");
+      const { sheetName } = await writeSweep(result, inputs.priceAddress, initialValue);
+      if (!live()) return;
+      const cells = sweepSpec.axis1.values.length * (sweepSpec.axis2 === null ? 1 : sweepSpec.axis2.values.length);
+      setMessage({ intent: "success", text: `Wrote "${sheetName}": ${result.statistic} over ${cells} grid cells for ${result.names.length} ${result.names.length === 1 ? "policy" : "policies"}, with heat maps.` });
+    } catch (e) {
+      if (live() && !(e instanceof Cancelled)) setMessage({ intent: "error", text: errorMessage(e) });
+    } finally {
+      if (live()) {
+        cancelRef.current = null;
+        setPhase("idle");
+        setProgress(null);
+      }
+    }
+  };
 
   const simulate = async () => {
     const mine = ++token.current;
@@ -225,7 +291,7 @@ export function Compare(props: { visible: boolean }) {
     cancelRef.current = null;
     setPhase("idle");
     setProgress(null);
-    setMessage({ intent: "info", text: `${progress?.paths ? "Simulation" : "Comparison"} cancelled: nothing was written.` });
+    setMessage({ intent: "info", text: `${progress?.paths ? "Simulation" : progress?.cells ? "Sweep" : "Comparison"} cancelled: nothing was written.` });
   };
 
   const useSelection = async () => {
@@ -239,7 +305,8 @@ export function Compare(props: { visible: boolean }) {
   const toggle = (name: string, on: boolean) => setPicked((old) => (on ? [...old.filter((n) => n !== name), name] : old.filter((n) => n !== name)));
 
   let progressText = "Reading the price range and the policies…";
-  if (progress && progress.paths) progressText = `Simulated path ${progress.done.toLocaleString("en-US")} of ${progress.total.toLocaleString("en-US")}`;
+  if (progress && progress.cells) progressText = `Grid cell ${progress.done.toLocaleString("en-US")} of ${progress.total.toLocaleString("en-US")}`;
+  else if (progress && progress.paths) progressText = `Simulated path ${progress.done.toLocaleString("en-US")} of ${progress.total.toLocaleString("en-US")}`;
   else if (progress && progress.total > 0) {
     const k = Math.min(progress.names.length - 1, Math.floor(Math.max(0, progress.done - 1) / progress.dates));
     const inPolicy = progress.done - k * progress.dates;
@@ -284,6 +351,23 @@ export function Compare(props: { visible: boolean }) {
       <Field label="Simulation paths" validationState={pathsError ? "error" : "none"} validationMessage={pathsError} hint={pathsError ? undefined : "Simulate: bootstrap-resampled 10-year histories, the same for every policy (seed 1)"}>
         <Input value={paths} onChange={(_, d) => setPaths(d.value)} disabled={busy} aria-label="Simulation paths" />
       </Field>
+      <fieldset className={styles.fieldset} aria-label="Sweep">
+        <legend className={styles.legend}>Sweep (each picked policy over a grid of its keys)</legend>
+        <div className={styles.row}>
+          <Input value={sw.key} onChange={(_, d) => setSw({ ...sw, key: d.value })} disabled={busy} aria-label="Sweep key" placeholder="key, e.g. band_abs" />
+          <Input value={sw.values} onChange={(_, d) => setSw({ ...sw, values: d.value })} disabled={busy} aria-label="Sweep values" placeholder="0.01, 0.02, 0.05" />
+        </div>
+        <div className={styles.row}>
+          <Input value={sw.key2} onChange={(_, d) => setSw({ ...sw, key2: d.value })} disabled={busy} aria-label="Sweep key 2" placeholder="key 2 (optional), e.g. frequency" />
+          <Input value={sw.values2} onChange={(_, d) => setSw({ ...sw, values2: d.value })} disabled={busy} aria-label="Sweep values 2" placeholder="monthly, quarterly" />
+        </div>
+        <Field label="Statistic" validationState={typeof sweepSpec === "string" ? "error" : "none"} validationMessage={typeof sweepSpec === "string" ? sweepSpec : undefined}>
+          <Input value={sw.statistic} onChange={(_, d) => setSw({ ...sw, statistic: d.value })} disabled={busy} aria-label="Sweep statistic" />
+        </Field>
+        <div className={styles.row}>
+          <Button disabled={!canSweep} onClick={() => void runSweep()}>Sweep</Button>
+        </div>
+      </fieldset>
       {!busy && picked.length < 2 ? <Caption1>Pick at least two policies to compare.</Caption1> : null}
       <div className={styles.row}>
         <Button appearance="primary" disabled={!canRun} onClick={() => void run()}>Run comparison</Button>

@@ -36,6 +36,12 @@
  * fan data block (a header row: Date, then "<policy> p5" ... "<policy> p95" per policy; one row per
  * fan point, core compareSimulation.ts) and a line chart of it ("Value percentiles"), to the right of
  * the table. Layout is pure (layoutSimulation).
+ *
+ * Sweeps (writeSweep, the same rules; a NEW sheet "Sweep YYYY-MM-DD"): title and stamp (price range,
+ * policies, statistic, keys, initial value, time, version); per policy a bold "Policy: <name>" row and
+ * its grid (REBAL.SWEEP's shape: one key = a `key | statistic` header and a row per value; two keys =
+ * `key \ key2` with the key2 values across), undefined cells "n/a" with a note; each grid's values get
+ * a 3-colour scale (low red, median yellow, high green): the heat map. Layout is pure (layoutSweep).
  */
 import { COMPARE_METRICS, CompareJob, CompareResult, ComparePolicy, matchPolicies, readPriceTable } from "../core/backtest/compare";
 import { DEFAULT_BACKTEST_OPTIONS } from "../core/backtest/options";
@@ -48,6 +54,7 @@ import { readInputs } from "./inputs";
 import { datedSheetName, resolveReference } from "./ranges";
 import type { SimulationResult } from "../core/simulate/compareSimulation";
 import { PERCENTILES, SimulateOptions } from "../core/simulate/simulate";
+import type { SweepJobResult } from "../core/simulate/compareSweep";
 
 export type Cell = string | number | boolean;
 
@@ -100,8 +107,8 @@ async function usedPart(context: Excel.RequestContext, range: Excel.Range, where
 }
 
 /** Reads the price range and the policies' inputs (one Excel.run, no writes). */
-export async function readComparison(priceRef: string, policyNames: string[], initialValue: number = DEFAULT_BACKTEST_OPTIONS.initialValue): Promise<ComparisonInputs> {
-  if (policyNames.length < 2) throw new RebalError("pick at least two policies to compare");
+export async function readComparison(priceRef: string, policyNames: string[], initialValue: number = DEFAULT_BACKTEST_OPTIONS.initialValue, minPolicies = 2): Promise<ComparisonInputs> {
+  if (policyNames.length < minPolicies) throw new RebalError(minPolicies === 1 ? "pick a policy" : "pick at least two policies to compare");
   const keys = new Set<string>();
   for (const n of policyNames) {
     const key = nameKey(n).toLowerCase();
@@ -469,6 +476,115 @@ export function writeSimulation(
       }
       chart.setPosition(layout.fanPosition[0], layout.fanPosition[1]);
       topRange.format.autofitColumns();
+      sheet.activate();
+      await context.sync();
+    } catch (e) {
+      try {
+        sheet.delete();
+        await context.sync();
+      } catch {
+        // the original error is the one to report
+      }
+      throw e;
+    }
+    return { sheetName };
+  });
+}
+
+export type SweepStamp = ComparisonStamp;
+
+export interface SweepLayout {
+  cells: Cell[][];
+  formats: string[][];
+  boldRows: number[];
+  /** A1 ranges of each policy's grid values (the heat maps). */
+  heatRanges: string[];
+}
+
+const SWEEP_FORMATS: Record<string, string> = {
+  total_return: PCT, cagr: PCT, volatility: PCT, sharpe: RATIO, sortino: RATIO, max_drawdown: PCT, calmar: RATIO, turnover: PCT,
+  rebalances: "0", costs: MONEY, final_value: MONEY, trades: "0", turnover_total: RATIO,
+};
+
+/** The sweep sheet's cells, formats and heat-map ranges (pure). */
+export function layoutSweep(result: SweepJobResult, stamp: SweepStamp): SweepLayout {
+  const a1 = result.axis1, a2 = result.axis2;
+  const n1 = a1.values.length, n2 = a2 === null ? 1 : a2.values.length;
+  const width = Math.max(2, 1 + n2);
+  const cells: Cell[][] = [];
+  const formats: string[][] = [];
+  const push = (row: Cell[], f: string[] = []) => {
+    cells.push(Array.from({ length: width }, (_, j) => (j < row.length ? row[j] : "")));
+    formats.push(Array.from({ length: width }, (_, j) => textFormat(cells[cells.length - 1][j], f[j] || "General")));
+  };
+  push(["Rebal policy sweep"]);
+  push(["Prices", stamp.priceAddress]);
+  push(["Policies", result.names.join("; ")]);
+  push(["Statistic", result.statistic]);
+  push(["Keys", a2 === null ? a1.key : `${a1.key} x ${a2.key}`]);
+  push(["Initial value", stamp.initialValue], ["", MONEY]);
+  push(["Generated", stamp.time]);
+  push(["Add-in version", stamp.version]);
+  const boldRows = [0];
+  const heatRanges: string[] = [];
+  const notes: string[] = [];
+  const f = SWEEP_FORMATS[result.statistic] ?? "General";
+  result.grids.forEach((g, k) => {
+    push([]);
+    boldRows.push(cells.length);
+    push([`Policy: ${result.names[k]}`]);
+    boldRows.push(cells.length);
+    push(a2 === null ? [a1.key, result.statistic] : [`${a1.key} \\ ${a2.key}`, ...a2.values]);
+    const first = cells.length + 1; // 1-based sheet row of the grid's first value row
+    for (let i = 0; i < n1; i++) {
+      const row: Cell[] = [a1.values[i]];
+      for (let j = 0; j < n2; j++) {
+        const x = g.values[i * n2 + j];
+        const reason = g.reasons[i * n2 + j];
+        if (reason === null && Number.isFinite(x)) row.push(x);
+        else { row.push("n/a"); notes.push(`${result.names[k]}: ${reason ?? "undefined"}`); }
+      }
+      push(row, ["", ...Array(n2).fill(f)]);
+    }
+    heatRanges.push(`B${first}:${columnLetter(n2)}${first + n1 - 1}`);
+  });
+  if (notes.length) {
+    push([]);
+    boldRows.push(cells.length);
+    push(["Notes"]);
+    for (const n of notes) push([n]);
+  }
+  for (const row of cells) for (const v of row) if (typeof v === "number" && !Number.isFinite(v)) throw new RebalError(`internal error: a non-finite number (${fmt(v)}) in the sweep`);
+  return { cells, formats, boldRows, heatRanges };
+}
+
+/** "Sweep 2026-11-21", or with " (2)"... when taken. */
+export const uniqueSweepSheetName = (date: Date, taken: string[]): string => datedSheetName("Sweep", date, taken);
+
+/** Writes the sweep sheet (one Excel.run, as writeComparison); returns its name. */
+export function writeSweep(result: SweepJobResult, priceAddress: string, initialValue: number, now: Date = new Date()): Promise<{ sheetName: string }> {
+  const layout = layoutSweep(result, { priceAddress, initialValue, time: now.toISOString(), version: ADDIN_VERSION });
+  return runExcel(async (context) => {
+    const sheets = context.workbook.worksheets;
+    sheets.load("items/name");
+    await context.sync();
+    const sheetName = uniqueSweepSheetName(now, sheets.items.map((s) => s.name));
+    const sheet = sheets.add(sheetName);
+    try {
+      const w = layout.cells[0].length;
+      const all = sheet.getRange(`A1:${columnLetter(w - 1)}${layout.cells.length}`);
+      all.numberFormat = layout.formats;
+      all.values = layout.cells;
+      for (const r of layout.boldRows) sheet.getRange(`A${r + 1}:${columnLetter(w - 1)}${r + 1}`).format.font.bold = true;
+      for (const address of layout.heatRanges) {
+        const cf = sheet.getRange(address).conditionalFormats.add(Excel.ConditionalFormatType.colorScale);
+        cf.colorScale.criteria = {
+          minimum: { type: Excel.ConditionalFormatColorCriterionType.lowestValue, color: "#F8696B" },
+          midpoint: { formula: "50", type: Excel.ConditionalFormatColorCriterionType.percentile, color: "#FFEB84" },
+          maximum: { type: Excel.ConditionalFormatColorCriterionType.highestValue, color: "#63BE7B" },
+        };
+      }
+      all.format.autofitColumns();
       sheet.activate();
       await context.sync();
     } catch (e) {

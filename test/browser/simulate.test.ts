@@ -4,13 +4,16 @@
  * policies on the fixture's prices (test/fixtures/compare) -> Simulate with 40 paths -> a new
  * "Simulate" sheet whose percentile table equals core runSimulation in Node on the same inputs
  * (same seed, same paths), its fan chart, nothing else changed; then a long simulation shows path
- * progress, Cancel stops it and nothing is written.
+ * progress, Cancel stops it and nothing is written. Sweep: band_abs over three values for both
+ * policies -> a "Sweep" sheet whose grids equal core runSweepJob in Node, with a heat map each.
  */
 import { readFileSync } from "fs";
 import path from "path";
 import { matchPolicies } from "../../src/core/backtest/compare";
 import { parsePolicy } from "../../src/core/policy";
 import { runSimulation } from "../../src/core/simulate/compareSimulation";
+import { runSweepJob } from "../../src/core/simulate/compareSweep";
+import { parseSweepValues } from "../../src/core/simulate/sweep";
 import { parseSimulateOptions, PERCENTILES } from "../../src/core/simulate/simulate";
 import { savePolicy } from "../../src/workbook/policies";
 import { ROOT } from "../support/dist";
@@ -99,6 +102,42 @@ describe("Simulate in the Compare view, end to end", () => {
     const sheet = after.sheets.find((s) => s.name === name)!;
     expect(sheet.charts.map((c) => [c.type, c.title, c.series?.length])).toEqual([["Line", "Value percentiles", NAMES.length * PERCENTILES.length]]);
     expect(after.active).toBe(name);
+  }, 120_000);
+
+  test("Sweep: one grid per policy (core's numbers) with a heat map each", async () => {
+    await h.page.getByRole("tab", { name: "Compare policies" }).click();
+    await h.page.getByLabel("Sweep values", { exact: true }).waitFor();
+    await h.page.getByLabel("Sweep key", { exact: true }).fill("band");
+    await h.page.getByText(/"band" is not a policy key/).waitFor();
+    expect(await h.page.getByRole("button", { name: "Sweep", exact: true }).isDisabled()).toBe(true);
+    await h.page.getByLabel("Sweep key", { exact: true }).fill("band_abs");
+    await h.page.getByLabel("Sweep values", { exact: true }).fill("0.01, 0.03, 0.08");
+    await h.page.getByLabel("Sweep statistic").fill("cagr");
+    const before = await snapshot();
+    await h.page.getByRole("button", { name: "Sweep", exact: true }).click();
+    await h.page.getByText(/^Wrote "Sweep \d{4}-\d{2}-\d{2}": cagr over 3 grid cells for 2 policies, with heat maps/).waitFor({ timeout: 60_000 });
+    await h.page.screenshot({ path: path.join(SCREENSHOTS, "sweep-done.png"), animations: "disabled" });
+    const after = await snapshot();
+    const added = after.sheets.filter((x) => !before.sheets.some((b) => b.name === x.name));
+    expect(added.map((x) => x.name)).toEqual([expect.stringMatching(/^Sweep \d{4}-\d{2}-\d{2}$/)]);
+    const name = added[0].name;
+    expect(after.sheets.filter((x) => x.name !== name)).toEqual(before.sheets);
+    const runs = matchPolicies(FX.tickers, FX.policies.map((p) => ({ name: p.name, policy: { ...parsePolicy(p.policy).policy, name: p.name }, assets: p.assets, targets: p.targets })));
+    const want = runSweepJob({
+      compare: { dates: Float64Array.from(FX.dates), prices: Float64Array.from(FX.prices.flat()), tickers: FX.tickers, runs, options: { initialValue: 1_000_000 } },
+      axis1: parseSweepValues("band_abs", "0.01, 0.03, 0.08", "values"), axis2: null, statistic: "cagr",
+    });
+    const v = await usedValues(name);
+    NAMES.forEach((n, k) => {
+      const head = v.findIndex((r) => r[0] === `Policy: ${n}`) + 1;
+      expect(v[head].slice(0, 2)).toEqual(["band_abs", "cagr"]);
+      for (let i = 0; i < 3; i++) {
+        const got = v[head + 1 + i][1] as number, x = want.grids[k].values[i];
+        if (!(Math.abs(got - x) <= ENGINE_TOL * Math.max(1, Math.abs(x)))) throw new Error(`${n} cell ${i}: sheet ${got}, core ${x}`);
+      }
+    });
+    const sheet = after.sheets.find((x) => x.name === name)!;
+    expect(sheet.conditionalFormats!.map((c) => c.type)).toEqual(["ColorScale", "ColorScale"]);
   }, 120_000);
 
   test("a long simulation shows path progress; Cancel stops it and writes nothing", async () => {

@@ -40,6 +40,8 @@ export interface FakeSheet {
   columnWidths?: Record<string, number>;
   freezeRows?: number;
   pageLayout?: { orientation?: string; zoom?: { horizontalFitToPages?: number; verticalFitToPages?: number }; printArea?: string; printTitleRows?: string };
+  /** Conditional formats added to ranges (heat maps): the range, the type and the criteria set. Absent until written. */
+  conditionalFormats?: { address: string; type: string; criteria?: unknown }[];
   charts: {
     type: string; source: string; seriesBy: string; title: string; position: string;
     /** Per series (set through chart.series.getItemAt(k)): its name and category (x) range. */
@@ -288,6 +290,18 @@ export function createFakeExcel(initial: Partial<FakeState>) {
     }
     ref() {
       return `${quoteSheet(this.sheet!.name)}!${rectA1(this.rect!)}`;
+    }
+    get conditionalFormats() {
+      this.live("range");
+      const sheet = this.sheet!, address = rectA1(this.rect!);
+      return {
+        add(type: string) {
+          const cf: { address: string; type: string; criteria?: unknown } = { address, type };
+          (sheet.conditionalFormats = sheet.conditionalFormats ?? []).push(cf);
+          state.log.push(`conditionalFormat ${quoteSheet(sheet.name)}!${address}`);
+          return { colorScale: { set criteria(c: unknown) { cf.criteria = c; } } };
+        },
+      };
     }
     private forEachCell(fn: (key: string, i: number, j: number) => void) {
       const r = this.rect!;
@@ -731,6 +745,8 @@ export function createFakeExcel(initial: Partial<FakeState>) {
     },
     ChartType: { columnClustered: "ColumnClustered", line: "Line" },
     ChartSeriesBy: { columns: "Columns", rows: "Rows", auto: "Auto" },
+    ConditionalFormatType: { colorScale: "ColorScale" },
+    ConditionalFormatColorCriterionType: { lowestValue: "LowestValue", highestValue: "HighestValue", percentile: "Percentile" },
   };
 
   return {

@@ -1,14 +1,17 @@
 /**
- * The pane's Simulate output (src/workbook/compare.ts writeSimulation) on the fake Excel: a new
- * "Simulate YYYY-MM-DD" sheet with the stamp, the percentile table (core's numbers, formats), the
- * fan data block and its line chart; nothing else touched.
+ * The pane's Simulate and Sweep outputs (src/workbook/compare.ts writeSimulation, writeSweep) on the
+ * fake Excel: a new "Simulate YYYY-MM-DD" sheet with the stamp, the percentile table (core's numbers,
+ * formats), the fan data block and its line chart; a new "Sweep YYYY-MM-DD" sheet with one grid per
+ * policy (core's numbers) and a colour-scale heat map on each; nothing else touched.
  */
 import { readFileSync } from "fs";
 import path from "path";
 import { parsePolicy } from "../../src/core/policy";
 import { runSimulation } from "../../src/core/simulate/compareSimulation";
 import { parseSimulateOptions, PERCENTILES } from "../../src/core/simulate/simulate";
-import { layoutSimulation, readComparison, writeSimulation } from "../../src/workbook/compare";
+import { layoutSimulation, readComparison, writeSimulation, writeSweep } from "../../src/workbook/compare";
+import { runSweepJob } from "../../src/core/simulate/compareSweep";
+import { parseSweepValues } from "../../src/core/simulate/sweep";
 import { savePolicy } from "../../src/workbook/policies";
 import { CellValue, FakeExcel, createFakeExcel } from "../support/fakeExcel";
 import { uninstall } from "./setup";
@@ -78,4 +81,33 @@ test("layoutSimulation: an undefined statistic is n/a with a note", () => {
   const l = layoutSimulation(result, { priceAddress: "P!A1:B9", initialValue: 1, time: "t", version: "v", options });
   expect(l.top[l.tableRow + 1].slice(0, 4)).toEqual(["A", "sharpe", "n/a", "n/a"]);
   expect(l.top.some((r) => r[0] === "sharpe, A: undefined on 2 of 3 paths")).toBe(true);
+});
+
+test("writeSweep: one grid per policy with REBAL.SWEEP's shape, core's numbers and a heat map each", async () => {
+  const inputs = await readComparison(`Prices!A1:F${T + 1}`, [NAMES[0]], FX.initial_value, 1);
+  const axis1 = parseSweepValues("band_abs", "0.01, 0.03", "values");
+  const axis2 = parseSweepValues("frequency", "monthly, quarterly, annual", "values2");
+  const result = runSweepJob({ compare: inputs.job, axis1, axis2, statistic: "sharpe" });
+  const before = fake.snapshot();
+  const { sheetName } = await writeSweep(result, inputs.priceAddress, FX.initial_value, NOW);
+  expect(sheetName).toBe("Sweep 2026-11-21");
+  const v = fake.usedValues(sheetName);
+  expect(v[0][0]).toBe("Rebal policy sweep");
+  expect(Object.fromEntries(v.slice(1, 8).map((r) => [r[0], r[1]]))).toEqual({
+    Prices: inputs.priceAddress, Policies: NAMES[0], Statistic: "sharpe", Keys: "band_abs x frequency", "Initial value": FX.initial_value,
+    Generated: NOW.toISOString(), "Add-in version": "dev",
+  });
+  const head = v.findIndex((r) => r[0] === "band_abs \\ frequency");
+  expect(v[head - 1][0]).toBe(`Policy: ${NAMES[0]}`);
+  expect(v[head].slice(0, 4)).toEqual(["band_abs \\ frequency", "monthly", "quarterly", "annual"]);
+  expect(v.slice(head + 1, head + 3).map((r) => r.slice(0, 4))).toEqual([
+    ["0.01", ...Array.from(result.grids[0].values.subarray(0, 3))],
+    ["0.03", ...Array.from(result.grids[0].values.subarray(3, 6))],
+  ]);
+  const sheet = fake.state.sheets.find((s) => s.name === sheetName)!;
+  expect(sheet.conditionalFormats!.map((c) => [c.address, c.type])).toEqual([[`B${head + 2}:D${head + 3}`, "ColorScale"]]);
+  expect(sheet.conditionalFormats![0].criteria).toEqual(expect.objectContaining({ minimum: expect.objectContaining({ type: "LowestValue" }) }));
+  expect(sheet.formats[`${head + 1},1`]).toBe("0.00");
+  expect(fake.state.sheets.filter((s) => s.name !== sheetName)).toEqual(before.sheets);
+  expect(fake.state.log.every((l) => l.includes(sheetName))).toBe(true);
 });

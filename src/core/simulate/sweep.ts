@@ -5,6 +5,8 @@
  * statistic is the REBAL.BACKTEST row of that name (summary.ts), undefined values with their reason.
  * A swept key replaces the base policy's value of that key; each value is checked as the policy
  * parser checks it (policy.ts), and a bad one is an error naming the value's position.
+ * Progress: the optional `onProgress(cellsDone, cells)` after every grid cell; false cancels
+ * (BacktestCancelled, progress.ts).
  * Pure TypeScript; no module-level mutable state.
  */
 import { RebalError } from "../errors";
@@ -13,6 +15,7 @@ import { policyFromPairs, POLICY_KEYS } from "../policy";
 import { Workspace } from "../workspace";
 import { BacktestInput, runBacktest } from "../backtest/engine";
 import { BacktestOptions } from "../backtest/options";
+import { BacktestCancelled } from "../backtest/progress";
 import { backtestSummary } from "../backtest/summary";
 
 export const SWEEP_STATISTICS = [
@@ -77,7 +80,7 @@ export interface SweepGrid {
  * (keyvalues.ts). An error in one backtest names the grid cell (key=value).
  */
 export function sweep(input: BacktestInput, base: unknown, a1: SweepAxis, a2: SweepAxis | null,
-  statistic: SweepStatistic, options: BacktestOptions, ws: Workspace = new Workspace()): SweepGrid {
+  statistic: SweepStatistic, options: BacktestOptions, ws: Workspace = new Workspace(), onProgress?: ((cellsDone: number, cells: number) => boolean | void) | null): SweepGrid {
   if (a2 !== null && a2.key === a1.key) throw new RebalError(`key2 is the same key as key (${a1.key})`);
   const pairs = readKeyValues(base, "base_policy").filter((p) => p.key !== a1.key && (a2 === null || p.key !== a2.key));
   const n1 = a1.values.length, n2 = a2 === null ? 1 : a2.values.length;
@@ -99,6 +102,7 @@ export function sweep(input: BacktestInput, base: unknown, a1: SweepAxis, a2: Sw
       }
       if (row === undefined) throw new RebalError(`statistic ${statistic} is not a backtest statistic`);
       values[i * n2 + j] = row.value;
+      if (onProgress && onProgress(i * n2 + j + 1, n1 * n2) === false) throw new BacktestCancelled();
       reasons[i * n2 + j] = row.reason === null && !Number.isFinite(row.value) ? `${statistic} is undefined for ${label}` : row.reason === null ? null : `${label}: ${row.reason}`;
     }
   }
