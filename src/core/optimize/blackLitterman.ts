@@ -47,12 +47,13 @@ export function impliedReturns(cov: Cov, marketCaps: ReadonlyArray<unknown>, ris
     if (c < 0) throw new RebalError(`market cap of ${nameOf(i, names)} is negative (${fmt(c)})`);
     w[i] = c; total += c;
   }
-  if (!(total > 0)) throw new RebalError("market_caps sum to zero");
+  if (!(total > 0) || !Number.isFinite(total)) throw new RebalError(!(total > 0) ? "market_caps sum to zero" : "market_caps overflow when summed: use smaller units (e.g. billions)");
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) {
     let s = 0;
-    for (let j = 0; j < n; j++) s += S[i * n + j] * w[j];
-    out[i] = (riskAversion * s) / total + riskFreeRate;
+    for (let j = 0; j < n; j++) s += S[i * n + j] * (w[j] / total);
+    out[i] = riskAversion * s + riskFreeRate;
+    if (!Number.isFinite(out[i])) throw new RebalError(`the implied return of ${nameOf(i, names)} overflows: check the scale of cov and risk_aversion`);
   }
   return out;
 }
@@ -263,6 +264,7 @@ export function blackLitterman(cov: Cov, prior: ReadonlyArray<unknown> | null | 
         let s = 0;
         for (let k = 0; k < K; k++) s += tSP[k * n + i] * X[k * n + j];
         const v = (1 + tau) * S[i * n + j] - s;
+        if (!Number.isFinite(v)) throw new RebalError("the posterior covariance overflows: check the scale of cov and the views");
         out[i * n + j] = v; out[j * n + i] = v;
       }
       return out;
@@ -275,7 +277,10 @@ export function blackLitterman(cov: Cov, prior: ReadonlyArray<unknown> | null | 
       let s = 0;
       for (let i = 0; i < n; i++) s += raw[i];
       if (!(Math.abs(s) > 1e-300) || !Number.isFinite(s)) throw new RebalError("the posterior weights (delta S)^-1 E[R] sum to zero: they cannot be normalised");
-      for (let i = 0; i < n; i++) raw[i] /= s;
+      for (let i = 0; i < n; i++) {
+        raw[i] /= s;
+        if (!Number.isFinite(raw[i])) throw new RebalError("the posterior weights overflow: cov is (nearly) singular");
+      }
       return raw;
     },
   };

@@ -30,6 +30,8 @@ export type TailObjective = (typeof TAIL_OBJECTIVES)[number];
 
 /** HiGHS primal and dual feasibility tolerances for the tail LPs (its defaults are 1e-7). */
 export const TAIL_LP_TOL = 1e-9;
+/** A one-period simple return beyond this (1,000,000%) is bad data, and would break the LP's scaling. */
+const MAX_RETURN = 1e4;
 /** A target return within this relative distance of the maximum attainable is that maximum. */
 const TARGET_TOL = 1e-12;
 
@@ -76,6 +78,7 @@ export interface TailResult {
 function returnsOf(panel: Panel, o: TailOptions): Panel {
   const r = panelFromRaw(panel, !!o.returnsData, o.names);
   for (let k = 0; k < r.x.length; k++) {
+    if (Math.abs(r.x[k]) > MAX_RETURN) throw new RebalError(`returns row ${Math.floor(k / r.N) + 1}, ${assetName(k % r.N, o.names)}: a return of ${fmt(r.x[k])} (more than ${fmt(MAX_RETURN * 100)}% in one period) is not a price move; check the data`);
     if (r.x[k] !== r.x[k]) {
       throw new RebalError(`returns row ${Math.floor(k / r.N) + 1}, ${assetName(k % r.N, o.names)} is missing: CVaR and CDaR need every asset's return on every date (trim the prices to the dates where every asset has one)`);
     }
@@ -148,8 +151,9 @@ function solveLp(highs: Highs, lp: TailLp): TailResult["solution"] {
   const m = highs.createModel();
   try {
     m.options.set({ output_flag: false, primal_feasibility_tolerance: TAIL_LP_TOL, dual_feasibility_tolerance: TAIL_LP_TOL });
-    m.passModel(data);
-    m.run();
+    try { m.passModel(data); m.run(); } catch (e) {
+      throw new RebalError(`HiGHS could not solve the tail-risk LP (${e instanceof Error ? e.message : String(e)}): check the prices for extreme values`);
+    }
     const status = m.getModelStatus();
     if (status !== highs.constants.modelStatus.optimal) throw new RebalError(`the tail-risk LP did not solve: HiGHS model status ${status}`);
     const s = m.getSolution();
