@@ -92,11 +92,10 @@ const digest = (parts: string[]) => sha256Hex(parts.join("\n")).slice(0, INDEX_D
 export interface SheetDigest { sha256: string; index: string }
 
 function indexOf(ls: Located[], rowGroup: number, rows: number, cols: number): string {
-  const rowDigests: string[] = [];
-  for (let g = 0; g * rowGroup < rows; g++) rowDigests.push(digest([`r${g}`, ...ls.filter((l) => Math.floor(l.r / rowGroup) === g).map((l) => l.line)]));
-  const colDigests: string[] = [];
-  for (let c = 0; c < cols; c++) colDigests.push(digest([`c${c}`, ...ls.filter((l) => l.c === c).map((l) => l.line)]));
-  return [INDEX_VERSION, String(rowGroup), rowDigests.join(""), colDigests.join("")].join("|");
+  const byRow: string[][] = Array.from({ length: Math.ceil(rows / rowGroup) }, (_, g) => [`r${g}`]);
+  const byCol: string[][] = Array.from({ length: cols }, (_, c) => [`c${c}`]);
+  for (const l of ls) { byRow[Math.floor(l.r / rowGroup)].push(l.line); byCol[l.c].push(l.line); }
+  return [INDEX_VERSION, String(rowGroup), byRow.map(digest).join(""), byCol.map(digest).join("")].join("|");
 }
 
 /** sheet_sha256 and sheet_index of a sheet's cells (see the header). */
