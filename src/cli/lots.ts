@@ -15,7 +15,8 @@ import * as path from "node:path";
 import ExcelJS from "exceljs";
 import { RebalError } from "../core/errors";
 import { serialToISO } from "../core/calendar";
-import { harvestCandidates, HarvestCandidate } from "../core/harvest";
+import { harvestCandidates, HarvestCandidate, RecentBuy } from "../core/harvest";
+import { isoDateToSerial } from "../core/calendar";
 import { columnLetter, isBlankCell, normHeader, numberFromCell, checkAmount } from "../core/holdingsTable";
 import { SaleResult, SellRequest, sellLots } from "../core/lotSelection";
 import { checkLotsAgainstHoldings, isLotsHeader, LOTS_COLUMNS, LotsTable, readLotsTable } from "../core/taxLots";
@@ -189,10 +190,35 @@ export function readCurrentPrices(file: string, ro: ReadOptions): Map<string, nu
   return out;
 }
 
+/** Recent buys for the wash-sale check: a CSV with a header asset, date (yyyy-mm-dd), quantity. */
+export function readRecentBuys(file: string, ro: ReadOptions): RecentBuy[] {
+  const { cells } = readCsv(file, readBytes(file, ro.limits), ro);
+  const h = cells.findIndex((r) => !r.every(isBlankCell));
+  const header = (cells[h] ?? []).map((c) => (typeof c === "string" ? normHeader(c) : ""));
+  const a = header.findIndex((c) => ["asset", "ticker", "symbol"].includes(c));
+  const d = header.findIndex((c) => ["date", "acquired", "tradedate"].includes(c));
+  const q = header.findIndex((c) => ["quantity", "shares", "qty"].includes(c));
+  if (a < 0 || d < 0 || q < 0) throw new RebalError(`${file}: recent buys need a header row asset, date, quantity`);
+  const style = tableStyle(cells, [q], h + 1, file, ro.decimal, (k) => k + 1, columnLetter);
+  const out: RecentBuy[] = [];
+  for (let k = h + 1; k < cells.length; k++) {
+    const r = cells[k];
+    if (r.every(isBlankCell)) continue;
+    const at = (j: number) => `${file} row ${k + 1}, column ${columnLetter(j)}`;
+    if (isBlankCell(r[a])) throw new RebalError(`${at(a)}: the asset is blank`);
+    const date = isBlankCell(r[d]) ? null : isoDateToSerial(String(r[d]), at(d));
+    if (date === null) throw new RebalError(`${at(d)}: a date written yyyy-mm-dd is needed, got ${JSON.stringify(r[d])}`);
+    const x = numberFromCell(r[q], at(q), style);
+    if (!(x > 0)) throw new RebalError(`${at(q)}: a buy's quantity must be positive, got ${x}`);
+    out.push({ asset: String(r[a]).trim(), date });
+  }
+  return out;
+}
+
 export interface HarvestRow { account?: string; asset: string; lot_id: string | number; acquired: string; quantity: number; basis: number; value: number; loss: number; term: string; wash_sale: boolean }
 
-export function harvestRows(table: LotsTable, prices: Map<string, number>, asof: number, tax: TaxOptions): HarvestRow[] {
-  return harvestCandidates(table, prices, asof, tax).map((c: HarvestCandidate) => ({
+export function harvestRows(table: LotsTable, prices: Map<string, number>, asof: number, tax: TaxOptions, recent: RecentBuy[] | null = null): HarvestRow[] {
+  return harvestCandidates(table, prices, asof, tax, recent).map((c: HarvestCandidate) => ({
     ...(table.hasAccount ? { account: c.account } : {}),
     asset: c.asset, lot_id: c.lotId, acquired: serialToISO(c.acquired), quantity: tidy(c.quantity), basis: tidy(c.basis),
     value: tidy(c.value), loss: tidy(c.loss), term: c.term, wash_sale: c.washSale,

@@ -35,7 +35,7 @@ import { readPrices, serialToIso } from "./prices";
 import { defaultDataFile, runDemo } from "./demo";
 import { checkOutput, outputFormat, writeOutput } from "./outFile";
 import { DEFAULT_MAX_CELLS, DEFAULT_MAX_XLSX_MIB } from "./xlsxLimits";
-import { addLotSalesSheet, alignedTable, HARVEST_FIELDS, harvestRows, lotSales, lotSalesCsv, lotsCsvPath, lotSalesTable, readCurrentPrices, readLotsFile } from "./lots";
+import { addLotSalesSheet, alignedTable, HARVEST_FIELDS, harvestRows, lotSales, lotSalesCsv, lotsCsvPath, lotSalesTable, readCurrentPrices, readLotsFile, readRecentBuys } from "./lots";
 import { parseTaxOptions } from "../core/taxPolicy";
 import { ORDERS_HELP, ORDERS_OPTIONS, runOrders } from "./orders";
 import { VERIFY_HELP, localDay, recordInto, runVerify, tradeSheetNameFor } from "./audit";
@@ -120,9 +120,10 @@ const COMMAND_HELP: Record<string, string> = {
   --tax "k=v; ..."    lot_method (min_tax, hifo, fifo, lifo), lt_days (365: held more than this is long-term), st_rate, lt_rate
 Exit codes: 0 ok, 1 bad input, 2 usage, 3 file, 4 internal.
 `,
-  harvest: `rebal harvest <lots.csv|lots.xlsx> --prices prices.csv [--asof DATE] [--tax "k=v; ..."] [--lots-sheet NAME] [--format table|csv|json] [--out FILE [--force]]
+  harvest: `rebal harvest <lots.csv|lots.xlsx> --prices prices.csv [--asof DATE] [--tax "k=v; ..."] [--recent-buys buys.csv] [--lots-sheet NAME] [--format table|csv|json] [--out FILE [--force]]
 Tax-loss harvesting candidates (REBAL.HARVEST): lots whose basis exceeds quantity x price, largest loss first, with the
-term and wash_sale = TRUE when another lot of the asset was bought within wash_days days before --asof (default today).
+term and wash_sale = TRUE when another lot of the asset was bought within wash_days days before --asof (default today);
+with --recent-buys (a CSV asset, date, quantity) those buys decide instead.
 --prices: an asset, price CSV, or a price history (date, assets...) whose latest price per asset is used.
 --tax: wash_days (30), harvest_min_loss (0), harvest_min_pct (0), lt_days (365). Reading options as for trades.
 `,
@@ -523,19 +524,20 @@ function asofOption(text: string | undefined): number {
 }
 
 async function cmdHarvest(argv: string[], io: Out): Promise<number> {
-  const { values: o, flags: f, positionals } = parse(argv, { prices: { type: "string" }, asof: { type: "string" }, tax: { type: "string" }, "lots-sheet": { type: "string" }, format: { type: "string" }, out: { type: "string" }, force: { type: "boolean" }, ...READ_OPTIONS });
+  const { values: o, flags: f, positionals } = parse(argv, { prices: { type: "string" }, asof: { type: "string" }, tax: { type: "string" }, "lots-sheet": { type: "string" }, "recent-buys": { type: "string" }, format: { type: "string" }, out: { type: "string" }, force: { type: "boolean" }, ...READ_OPTIONS });
   if (f.help) { io.stdout(COMMAND_HELP.harvest); return EXIT.OK; }
   const format = choice(outputFormat(o.format, o.out, "table"), "format", ["table", "csv", "json"] as const, "table");
   if (positionals.length !== 1) throw new UsageError("harvest needs one lots file (.csv or .xlsx)");
   if (o.prices === undefined) throw new UsageError("harvest needs --prices FILE.csv (asset, price; or a price history)");
   if (f.force && !o.out) throw new UsageError("--force applies to --out FILE only");
-  const inputs = [positionals[0], o.prices];
+  const inputs = [positionals[0], o.prices, ...(o["recent-buys"] ? [o["recent-buys"]] : [])];
   if (o.out) checkOutput(o.out, inputs, !!f.force);
   const tax = parseTaxOptions(o.tax ?? "", "--tax"); // lots.ts / core harvest.ts
   const asofDay = asofOption(o.asof);
   const ro = readOptionsOf(o);
   const { table } = await readLotsFile(positionals[0], ro, asofDay, o["lots-sheet"] ?? null);
-  const rows = harvestRows(table, readCurrentPrices(o.prices, ro), asofDay, tax);
+  const recent = o["recent-buys"] !== undefined ? readRecentBuys(o["recent-buys"], ro) : null;
+  const rows = harvestRows(table, readCurrentPrices(o.prices, ro), asofDay, tax, recent);
   const fields = table.hasAccount ? [...HARVEST_FIELDS, "account"] : HARVEST_FIELDS;
   const cells = rows.map((r) => fields.map((k) => (r as unknown as Record<string, unknown>)[k]));
   const text = format === "json" ? JSON.stringify(rows, null, 1) + "\n" : format === "csv" ? toCsv(cells, fields) : alignedTable([fields, ...cells]);

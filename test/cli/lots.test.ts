@@ -141,6 +141,14 @@ describe("rebal harvest", () => {
       "BBB,5,100,600,LT,false", `AAA,"'=HYPERLINK(""x"")",5,350,ST,false`, "AAA,lt-gain,10,200,LT,false", "AAA,st-gain,10,100,ST,false",
     ]);
   });
+  test("--recent-buys decide the wash-sale flag instead of the lots' dates", async () => {
+    const buys = file("buys.csv", "asset,date,quantity\nBBB,2026-11-04,3\nAAA,2026-11-03,1\n");
+    const r = await rebal("harvest", path.join(dir, "lots.csv"), "--prices", path.join(dir, "prices.csv"), "--asof", "2026-12-04", "--recent-buys", buys, "--format", "json");
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout).map((x: { asset: string; wash_sale: boolean }) => [x.asset, x.wash_sale])).toEqual([["BBB", true], ["AAA", false], ["AAA", false], ["AAA", false]]);
+    const bad = await rebal("harvest", path.join(dir, "lots.csv"), "--prices", path.join(dir, "prices.csv"), "--recent-buys", file("b2.csv", "asset,date,quantity\nAAA,2026-13-01,1\n"));
+    expect([bad.code, bad.stderr]).toEqual([1, expect.stringMatching(/b2\.csv row 2, column B.*no such day/)]);
+  });
   test("usage and bad input", async () => {
     expect((await rebal("harvest", path.join(dir, "lots.csv"))).code).toBe(2);
     const r = await rebal("harvest", path.join(dir, "lots.csv"), "--prices", file("p2.csv", "asset,price\nAAA,1\n"), "--asof", "2026-12-04");
