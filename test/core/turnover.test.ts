@@ -4,7 +4,7 @@
  * feasible perturbation lowers the objective, the turnover cap holds, costs make the move smaller,
  * and errors name the limit.
  */
-import { optimize } from "../../src/core/optimize";
+import { optimize, optimizeDetailed } from "../../src/core/optimize";
 import { cheapestFeasible } from "../../src/core/optimize/turnover";
 import { prepare } from "../../src/core/optimize/problem";
 import { optimizeFn } from "../../src/functions/optimization";
@@ -78,6 +78,19 @@ describe("re-optimising from current holdings vs cvxopt (20 stocks)", () => {
   });
 });
 
+describe("max_assets together with current (enumeration of supports with cvxopt)", () => {
+  test.each(fx.cardinality_cases.map((c) => [c.name, c] as const))("%s", (_name, c) => {
+    const cc = c as unknown as Case & { max_assets: number; support: number[] };
+    const { weights: w, report } = optimizeDetailed(cc.objective, fx.mu, fx.cov, { ...opts(cc), maxAssets: cc.max_assets });
+    expect(w.filter((x) => x > 0).length).toBeLessThanOrEqual(cc.max_assets);
+    if (cc.tau !== undefined) expect(turnover(w, cc.current)).toBeLessThanOrEqual(cc.tau + 1e-12);
+    expect((value(cc, w) - cc.value) / Math.abs(cc.value)).toBeLessThan(1e-8);
+    expect(Math.abs(value(cc, w) - cc.value) / Math.abs(cc.value)).toBeLessThan(1e-7);
+    expect(w.flatMap((x, i) => (x > 0 ? [i] : []))).toEqual(cc.support);
+    expect(report!.gap).toBe(0);
+  });
+});
+
 describe("limits and bad input", () => {
   const cur = fx.cases[0].current;
   test("errors name the limit and the argument", () => {
@@ -90,7 +103,7 @@ describe("limits and bad input", () => {
     expect(() => optimize("efficient_return", fx.mu, fx.cov, { current: cur, maxTurnover: 0.1, targetReturn: top - 0.01 })).toThrow(/above the maximum attainable return within max_turnover 0.1 \(about 0\.\d+\)/);
     expect(() => optimize("efficient_return", fx.mu, fx.cov, { current: cur, maxTurnover: 0.5, targetReturn: top + 0.01 })).toThrow(/above the maximum attainable return \d/);
     expect(() => optimize("min_volatility", fx.mu, fx.cov, { current: cur, costBps: -1 })).toThrow(/cost_bps must be a number >= 0/);
-    expect(() => optimize("min_volatility", fx.mu, fx.cov, { current: cur, costBps: 5, maxAssets: 4 })).toThrow(/cannot be combined/);
+    expect(() => optimize("max_sharpe", fx.mu, fx.cov, { current: cur, costBps: 5, maxAssets: 4 })).toThrow(/objective max_sharpe does not use current, cost_bps/);
   });
   test("the formula's 7th argument", () => {
     const c = fx.cases[0] as Case;

@@ -31,6 +31,8 @@
  * stops at 2,000 with a 0.6% gap (0.9 s); N = 100, K = 15: gaps 8-13% after 2,000 (1-1.5 s) — the
  * genetic search (0.1-0.35 s) finds the best known portfolio there, and solver=auto returns it with
  * the exact search's bound (0.7-2 s).
+ * With `current` and cost_bps / max_turnover (turnover.ts), each node solves the from-current problem
+ * (min_volatility, max_utility, efficient_return) and the scores include the transaction cost.
  * Infeasible requests (K below what the bounds need to reach the budget, a minimum position that the
  * forced holdings cannot afford) are errors naming the limit.
  */
@@ -38,6 +40,7 @@ import { RebalError, fmt } from "../errors";
 import { efficientReturnPrepared, efficientRiskPrepared, maxSharpePrepared, maxUtilityPrepared, minVolatilityPrepared } from "./efficient";
 import { isPsd } from "../estimators/covariance";
 import { Prepared, dot, nameOf, quad } from "./problem";
+import { TurnoverObjective, optimizeFromCurrent } from "./turnover";
 
 export const CARDINALITY_OBJECTIVES = ["min_volatility", "max_sharpe", "efficient_return", "efficient_risk", "max_utility"] as const;
 export type CardinalityObjective = (typeof CARDINALITY_OBJECTIVES)[number];
@@ -64,6 +67,8 @@ export interface CardinalityParams {
   targetReturn?: number;
   targetVolatility?: number;
   riskAversion?: number;
+  /** re-optimising from current holdings (turnover.ts): min_volatility, max_utility, efficient_return */
+  fromCurrent?: { current: ArrayLike<number>; costBps?: number; maxTurnover?: number };
 }
 
 export interface CardinalityResult {
@@ -124,6 +129,10 @@ export function relaxation(p: Prepared, c: CardinalityParams, lb: Float64Array, 
   const q: Prepared = { ...p, lb, ub };
   let w: Float64Array;
   try {
+    if (c.fromCurrent) {
+      w = optimizeFromCurrent(q, { objective: c.objective as TurnoverObjective, ...c.fromCurrent, riskAversion: c.riskAversion, targetReturn: c.targetReturn }).weights;
+      return { w, score: score(p, c, w) };
+    }
     switch (c.objective) {
       case "min_volatility": w = minVolatilityPrepared(q); break;
       case "max_utility": w = maxUtilityPrepared(q, c.riskAversion ?? 1); break;
@@ -145,10 +154,12 @@ export function score(p: Prepared, c: CardinalityParams, w: ArrayLike<number>): 
   let ww = 0;
   for (let i = 0; i < n; i++) ww += w[i] * w[i];
   const mu = p.mu;
+  let cost = 0; // transaction cost k |w - current|_1 (turnover.ts), in the objective's units
+  if (c.fromCurrent?.costBps) { for (let i = 0; i < n; i++) cost += Math.abs(w[i] - c.fromCurrent.current[i]); cost *= c.fromCurrent.costBps / 10000; }
   switch (c.objective) {
-    case "min_volatility": case "efficient_return": return v + p.gamma * ww;
+    case "min_volatility": case "efficient_return": return v + p.gamma * ww + cost;
     case "efficient_risk": return -dot(mu!, w) + p.gamma * ww;
-    case "max_utility": return -(dot(mu!, w) - ((c.riskAversion ?? 1) / 2) * v - p.gamma * ww);
+    case "max_utility": return -(dot(mu!, w) - ((c.riskAversion ?? 1) / 2) * v - p.gamma * ww) + cost;
     case "max_sharpe": {
       const ex = dot(mu!, w) - (c.riskFreeRate ?? 0);
       return ex > 0 ? (v + p.gamma * ww) / (ex * ex) : Infinity;

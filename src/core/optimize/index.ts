@@ -14,7 +14,7 @@ import { efficientReturn, efficientRisk, maxSharpe, maxUtility, minVolatility } 
 import { equalWeights, hrp, inverseVariance } from "./hrp";
 import { OptimizeOptions, prepare } from "./problem";
 import { riskParityPrepared } from "./riskParity";
-import { CARDINALITY_OBJECTIVES, CardinalityObjective, CardinalityResult, cardinalityBranchAndBound } from "./cardinality";
+import { CARDINALITY_OBJECTIVES, CardinalityObjective, CardinalityParams, CardinalityResult, cardinalityBranchAndBound } from "./cardinality";
 import { cardinalityGenetic } from "./genetic";
 import { TURNOVER_OBJECTIVES, TurnoverObjective, optimizeFromCurrent } from "./turnover";
 
@@ -109,10 +109,7 @@ function optimizeFromCurrentOf(key: string, objective: string | null | undefined
  */
 export function optimizeDetailed(objective: string | null | undefined, mu: ReadonlyArray<unknown> | null | undefined, cov: Cov, o: OptimizeOptions = {}): { weights: number[]; report: OptimizeReport } {
   const key = (objective ?? "min_volatility").toString().trim().toLowerCase() || "min_volatility";
-  if (moveRequested(o)) {
-    if (cardinalityRequested(o)) throw new RebalError("max_assets / min_position cannot be combined with current, cost_bps or max_turnover yet");
-    return { weights: optimizeFromCurrentOf(key, objective, mu, cov, o), report: null };
-  }
+  if (moveRequested(o) && !cardinalityRequested(o)) return { weights: optimizeFromCurrentOf(key, objective, mu, cov, o), report: null };
   if (!cardinalityRequested(o)) return { weights: optimize(key, mu, cov, o), report: null };
   if (!(CARDINALITY_OBJECTIVES as readonly string[]).includes(key)) {
     if ((OBJECTIVES as readonly string[]).includes(key)) rejectUnusedOptions(key as Objective, o);
@@ -124,7 +121,15 @@ export function optimizeDetailed(objective: string | null | undefined, mu: Reado
   const p = prepare(mu, cov, o, muNeeded, ob);
   if (ob === "efficient_return" && (o.targetReturn === undefined || o.targetReturn === null)) throw new RebalError("efficient_return needs target_return");
   if (ob === "efficient_risk" && (o.targetVolatility === undefined || o.targetVolatility === null)) throw new RebalError("efficient_risk needs target_volatility");
-  const params = { objective: ob, maxAssets: o.maxAssets, minPosition: o.minPosition, maxNodes: o.maxNodes, riskFreeRate: o.riskFreeRate, targetReturn: o.targetReturn, targetVolatility: o.targetVolatility, riskAversion: o.riskAversion };
+  let fromCurrent: CardinalityParams["fromCurrent"];
+  if (moveRequested(o)) { // max_assets / min_position from current holdings: each node solves the turnover problem
+    if (!(TURNOVER_OBJECTIVES as readonly string[]).includes(ob)) rejectUnusedOptions(ob, o);
+    if (!given(o.current)) throw new RebalError(`${MOVE.filter((k) => given(o[k])).map((k) => OPTION_NAMES[k]).join(", ")} need current (the weights now)`);
+    if (o.costBps === undefined && o.maxTurnover === undefined) throw new RebalError("current needs cost_bps and/or max_turnover (without them the current weights change nothing)");
+    if ((o.current as ReadonlyArray<number>).length !== p.n) throw new RebalError(`current has ${(o.current as ReadonlyArray<number>).length} values but cov has ${p.n} assets`);
+    fromCurrent = { current: o.current as ReadonlyArray<number>, costBps: o.costBps, maxTurnover: o.maxTurnover };
+  }
+  const params: CardinalityParams = { objective: ob, maxAssets: o.maxAssets, minPosition: o.minPosition, maxNodes: o.maxNodes, riskFreeRate: o.riskFreeRate, targetReturn: o.targetReturn, targetVolatility: o.targetVolatility, riskAversion: o.riskAversion, fromCurrent };
   const solver = o.solver ?? "auto";
   if (solver !== "auto" && solver !== "exact" && solver !== "genetic") throw new RebalError(`solver must be auto, exact or genetic, got ${String(solver)}`);
   if (o.seed !== undefined && solver === "exact") throw new RebalError("seed applies only with solver=genetic or auto (exact is deterministic)");
