@@ -38,12 +38,14 @@ const CATALOGUE: Record<string, string[]> = {
   TARGETSHISTORY: ["dates", "prices", "spec"],
   SIMULATE: ["dates", "prices", "targets", "policies", "options?"],
   SWEEP: ["dates", "prices", "targets", "base_policy", "key", "values", "key2?", "values2?", "statistic?"],
+  SELLLOTS: ["lots", "trades", "policy?", "asof?"],
+  HARVEST: ["lots", "prices", "policy?", "asof?", "recent_buys?"],
 };
 
 /** Parameters that take ranges (asset vectors, matrices, key|value option tables): must be matrix. */
 const RANGE_PARAMETERS = new Set([
   "values", "targets", "quantities", "prices", "holdings", "options", "policy", "frequency_or_policy",
-  "expected_returns", "cov", "weights", "lower", "upper", "dates", "benchmark",
+  "expected_returns", "cov", "weights", "lower", "upper", "dates", "benchmark", "lots", "trades", "recent_buys",
 ]);
 
 interface SourceFunction {
