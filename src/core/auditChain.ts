@@ -4,8 +4,9 @@
  * and the walk that verifies a workbook from its cells. Pure: callers pass cells (value + number
  * format) and get problems naming sheets and cells; SHA-256 is core/sha256.ts.
  *
- * Canonical cell token (cellToken): blank → none; text "s:<text>"; number "n:<shortest round-trip
- * decimal>" (ECMAScript Number::toString); boolean "b:TRUE"/"b:FALSE"; a formula "f:<formula>"; a
+ * Canonical cell token (cellToken): blank → none; text "s:<text>"; number "n:<the number rounded to
+ * NUMBER_DIGITS (15) significant digits, shortest decimal>" (Excel's precision: Excel and LibreOffice
+ * write 15 digits, exceljs 17, so a file saved by either reads the same); boolean "b:TRUE"/"b:FALSE"; a formula "f:<formula>"; a
  * date-time (a Date, or a number whose format has date/time codes) "t:<ISO 8601 UTC to the second>",
  * so a date survives libraries that read date cells as dates and others that read serial numbers.
  *
@@ -42,6 +43,8 @@ export const HEAD_VALUE_COLUMN = HEAD_LABEL_COLUMN + 1; // N
 export const HEAD_LABEL = "chain_head";
 export const STATUS_PREPARED = "prepared";
 const EXCEL_UNIX_EPOCH = 25569;
+/** Significant digits of a number token: Excel's number precision (Excel specifications and limits). */
+export const NUMBER_DIGITS = 15;
 const MS_PER_DAY = 86_400_000;
 /** Number-format codes of dates and times (outside quotes and brackets): y, d, h, s, or m next to them. */
 const DATE_FORMAT = /[ydhs]/i;
@@ -67,7 +70,7 @@ export function cellToken(c: AuditCell): string | null {
   const v = c.value;
   if (isBlank(v)) return null;
   if (v instanceof Date) return `t:${isoSeconds(v.getTime())}`;
-  if (typeof v === "number") return isDateFormat(c.format) ? `t:${isoSeconds((v - EXCEL_UNIX_EPOCH) * MS_PER_DAY)}` : `n:${String(v)}`;
+  if (typeof v === "number") return isDateFormat(c.format) ? `t:${isoSeconds((v - EXCEL_UNIX_EPOCH) * MS_PER_DAY)}` : `n:${String(Number(v.toPrecision(NUMBER_DIGITS)))}`;
   if (typeof v === "string") return `s:${v}`;
   if (typeof v === "boolean") return `b:${v ? "TRUE" : "FALSE"}`;
   if (typeof v === "object" && v !== null && typeof (v as { formula?: unknown }).formula === "string") return `f:${(v as { formula: string }).formula}`;

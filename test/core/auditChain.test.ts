@@ -17,14 +17,17 @@ describe("cell tokens", () => {
     expect(cellToken({ value: "" })).toBeNull();
     expect(cellToken({ value: null })).toBeNull();
     expect(cellToken({ value: "BUY" })).toBe("s:BUY");
-    expect(cellToken({ value: 0.1 + 0.2 })).toBe("n:0.30000000000000004");
+    expect(cellToken({ value: 0.1 + 0.2 })).toBe("n:0.3"); // 15 significant digits, as Excel and LibreOffice write numbers
+    expect(cellToken({ value: 0.003217991940639986 })).toBe(cellToken({ value: 0.00321799194063999 }));
+    expect(cellToken({ value: 19579.524999999998 })).toBe("n:19579.525");
+    expect(cellToken({ value: 1.00000000000001 })).not.toBe(cellToken({ value: 1 }));
     expect(cellToken({ value: true })).toBe("b:TRUE");
     expect(cellToken({ value: { formula: "SUM(A1:A2)" } })).toBe("f:SUM(A1:A2)");
     const serial = 46360.5 + 17 / 86400; // 2026-12-04 12:00:17 UTC
     const t = "t:2026-12-04T12:00:17Z";
     expect(cellToken({ value: serial, format: "yyyy-mm-dd hh:mm:ss" })).toBe(t);
     expect(cellToken({ value: new Date(Date.UTC(2026, 11, 4, 12, 0, 17)) })).toBe(t);
-    expect(cellToken({ value: serial, format: "0.00%" })).toBe(`n:${serial}`);
+    expect(cellToken({ value: serial, format: "0.00%" })).toBe(`n:${Number(serial.toPrecision(15))}`);
     expect(cellToken({ value: 5, format: '#,##0 "days"' })).toBe("n:5"); // quoted text is not a date code
   });
 });
