@@ -83,6 +83,8 @@ export interface LotSaleRow {
 
 export interface LotSalesOutput {
   rows: LotSaleRow[];
+  /** Per sell (asset, and account in batches): realized gains and the estimated tax of that sale alone. */
+  by_asset: { account?: string; asset: string; quantity: number; proceeds: number; basis: number; realized_st: number; realized_lt: number; gain: number; est_tax: number }[];
   tax: { quantity: number; proceeds: number; basis: number; realized_st: number; realized_lt: number; gain: number; est_tax: number };
 }
 
@@ -107,8 +109,12 @@ function salesOutput(res: SaleResult, withAccount: boolean): LotSalesOutput {
     asset: s.asset, lot_id: s.lotId, acquired: serialToISO(s.acquired), quantity: tidy(s.quantity),
     proceeds: tidy(s.proceeds), basis: tidy(s.basis), gain: tidy(s.gain), term: s.term,
   }));
+  const by_asset = res.assets.map((a) => ({
+    ...(a.account !== "" ? { account: a.account } : {}), asset: a.asset, quantity: tidy(a.quantity), proceeds: tidy(a.proceeds), basis: tidy(a.basis),
+    realized_st: tidy(a.realizedSt), realized_lt: tidy(a.realizedLt), gain: tidy(a.gain), est_tax: tidy(a.estTax),
+  }));
   const t = res.total;
-  return { rows, tax: { quantity: tidy(t.quantity), proceeds: tidy(t.proceeds), basis: tidy(t.basis), realized_st: tidy(t.realizedSt), realized_lt: tidy(t.realizedLt), gain: tidy(t.gain), est_tax: tidy(t.estTax) } };
+  return { rows, by_asset, tax: { quantity: tidy(t.quantity), proceeds: tidy(t.proceeds), basis: tidy(t.basis), realized_st: tidy(t.realizedSt), realized_lt: tidy(t.realizedLt), gain: tidy(t.gain), est_tax: tidy(t.estTax) } };
 }
 
 const SALE_FIELDS = ["asset", "lot_id", "acquired", "quantity", "proceeds", "basis", "gain", "term"];

@@ -111,8 +111,8 @@ const COMMAND_HELP: Record<string, string> = {
   --last-rebalance D  last rebalance date (default: the stored policy's rebalance log, else never)
   --lots FILE         tax lots (.csv or .xlsx: asset, acquired, quantity, cost or unit_cost, optional account, lot_id),
                       checked against the holdings; adds the lot-level sale list of the sells (which lot, how many,
-                      proceeds, basis, gain, ST/LT term) and the realized gains and estimated tax: a "lot_sales" and a
-                      "tax" field in JSON (the trades then under "trades"), FILE.lots.csv next to a CSV --out, a
+                      proceeds, basis, gain, ST/LT term) and the realized gains and estimated tax: "lot_sales",
+                      "tax_by_asset" and "tax" fields in JSON (the trades then under "trades"), FILE.lots.csv next to a CSV --out, a
                       "Lot sales" sheet in xlsx, a second table otherwise. Terms are on --asof (default today).
   --lots-sheet NAME   the .xlsx sheet of the lots (default: the first sheet with a lots header)
   --record            with one book.xlsx, a stored policy and --out copy.xlsx: a copy of the book with the trade
@@ -308,7 +308,7 @@ async function cmdTrades(argv: string[], io: Out, check: boolean): Promise<numbe
   if (check) {
     const out = summaries.filter((s) => !s.error).map((s) => ({ account: s.account, rebalance: s.due, reason: cal.note ? `${s.decision}; ${cal.note}` : s.decision }));
     text = format === "json" ? JSON.stringify(out, null, 1) + "\n" : out.map((s) => `${s.account}: ${s.rebalance ? "REBALANCE" : "no rebalance"} (${s.reason})`).join("\n") + "\n";
-  } else if (format === "json") text = lotOut ? JSON.stringify({ trades: rows, lot_sales: lotOut.out.rows, tax: lotOut.out.tax }, null, 1) + "\n" : formatJson(rows);
+  } else if (format === "json") text = lotOut ? JSON.stringify({ trades: rows, lot_sales: lotOut.out.rows, tax_by_asset: lotOut.out.by_asset, tax: lotOut.out.tax }, null, 1) + "\n" : formatJson(rows);
   else if (format === "csv") text = formatCsv(rows);
   else if (format === "table") text = formatTable(rows, summaries, input.policyLabel) + (lotOut ? lotSalesTable(lotOut.out, lotOut.withAccount) : "");
   else {

@@ -37,6 +37,7 @@ describe("rebal trades --lots", () => {
     expect(out.lot_sales[0].acquired).toBe("2026-11-20");
     // ST -120 offsets LT 200: 80 long-term at 20%
     expect(out.tax).toEqual({ quantity: 16, proceeds: 2400, basis: 2320, realized_st: -120, realized_lt: 200, gain: 80, est_tax: 16 });
+    expect(out.tax_by_asset).toEqual([{ asset: "AAA", quantity: 16, proceeds: 2400, basis: 2320, realized_st: -120, realized_lt: 200, gain: 80, est_tax: 16 }]);
   });
 
   test("CSV: the sale list goes to FILE.lots.csv, formula-like text neutralised; never over an existing file", async () => {
@@ -101,6 +102,7 @@ describe("rebal trades --lots", () => {
     expect(r.stderr).toBe("");
     const out = JSON.parse(r.stdout);
     expect(out.lot_sales.map((s: { account: string; quantity: number; gain: number }) => [s.account, s.quantity, s.gain])).toEqual([["A", 6, -120], ["A", 4, 200]]);
+    expect(out.tax_by_asset.map((a: { account: string; asset: string; gain: number }) => [a.account, a.asset, a.gain])).toEqual([["A", "AAA", 80]]);
   });
 
   test("bad lots: exit 1 naming the lot row (after asof, negative quantity or basis, not adding up, unknown asset)", async () => {
