@@ -512,7 +512,7 @@ async function cmdOrders(argv: string[], io: Out): Promise<number> {
   if (f.help) { io.stdout(ORDERS_HELP); return EXIT.OK; }
   if (positionals.length !== 1) throw new UsageError("orders needs one trade-sheet workbook (.xlsx)");
   const { text, note } = await runOrders({ file: positionals[0], values: o, force: !!f.force, read: readOptionsOf(o), number: numberOption, now: new Date() });
-  if (text !== null) io.stdout(text);
+  if (text !== null) { io.stdout(text); io.stderr(`rebal: ${note}\n`); }
   else io.stderr(`rebal: wrote ${o.out} (${note})\n`);
   return EXIT.OK;
 }

@@ -5,6 +5,9 @@
  * NewOrderSingle messages (core/fixMessage.ts), one message per line. The sheet is read back from its
  * cells (core/tradeSheetRead.ts): the workbook's only trade sheet, or --sheet NAME. Files are written
  * through outFile.ts only (never over the input, never over a file without --force).
+ * A workbook whose rebalance log is hash-chained (rebal trades --record) is verified first
+ * (cli/audit.ts): orders are never exported from a changed workbook (exit 1 naming the change); a
+ * sheet the chain does not cover is exported with a note saying it was not verified.
  *
  * --fix-separator '|' writes `|` instead of SOH for reading; BodyLength and CheckSum are always those
  * of the SOH message (what a FIX engine receives), so a `|` file is for eyes, not for sending.
@@ -17,6 +20,7 @@ import { UsageError } from "./errors";
 import { ReadOptions, readBytes, readWorkbook, sheetCells } from "./inputs";
 import { writeOutput, checkOutput } from "./outFile";
 import { toCsv } from "./output";
+import { verifyWorkbook } from "./audit";
 
 export const ORDERS_HELP = `rebal orders <trades.xlsx> [--sheet NAME] [--format csv|fix] [--order-type MKT|LMT] [--limit-offset-bps N] [--out FILE [--force]]
 The orders of a trade sheet (written by rebal trades --format xlsx, --record, or the pane): one per BUY / SELL row
@@ -102,6 +106,9 @@ export async function runOrders(a: OrdersArgs): Promise<{ text: string | null; n
     if (e instanceof RebalError) throw new RebalError(`${a.file}: ${e.message}`);
     throw e;
   }
+  const check = verifyWorkbook(w.wb);
+  if (!check.intact && !check.nothing) throw new RebalError(`${a.file} does not verify (${check.problem}): no orders exported; see rebal verify`);
+  const verified = check.intact && check.covers.includes(name);
   const orders = ordersOf(sheet, { orderType, limitOffsetBps: bps });
   let text: string;
   if (format === "csv") text = toCsv(orderCsvRows(orders), [...ORDER_CSV_HEADER]);
@@ -109,7 +116,7 @@ export async function runOrders(a: OrdersArgs): Promise<{ text: string | null; n
     const msgs = orderFixMessages(orders, { senderCompId: o.sender ?? DEFAULT_SENDER, targetCompId: o.target ?? DEFAULT_TARGET, firstSeqNum: seqNum, time: a.now });
     text = msgs.map((m) => (sep === "|" ? m.split(SOH).join("|") : m) + "\n").join("");
   }
-  const note = `${orders.length} order${orders.length === 1 ? "" : "s"} from sheet "${name}"`;
+  const note = `${orders.length} order${orders.length === 1 ? "" : "s"} from sheet "${name}"${verified ? " (verified against the rebalance log)" : " (not in a hash-chained rebalance log: not verified)"}`;
   if (o.out) {
     writeOutput(o.out, text, [a.file], a.force);
     return { text: null, note };

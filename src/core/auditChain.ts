@@ -5,8 +5,8 @@
  * format) and get problems naming sheets and cells; SHA-256 is core/sha256.ts.
  *
  * Canonical cell token (cellToken): blank → none; text "s:<text>"; number "n:<the number rounded to
- * NUMBER_DIGITS (15) significant digits, shortest decimal>" (Excel's precision: Excel and LibreOffice
- * write 15 digits, exceljs 17, so a file saved by either reads the same); boolean "b:TRUE"/"b:FALSE"; a formula "f:<formula>"; a
+ * NUMBER_DIGITS (15) significant digits, shortest decimal>" (Excel's precision; LibreOffice writes
+ * 15 digits, exceljs 17, so a file saved by either reads the same); boolean "b:TRUE"/"b:FALSE"; a formula "f:<formula>"; a
  * date-time (a Date, or a number whose format has date/time codes) "t:<ISO 8601 UTC to the second>",
  * so a date survives libraries that read date cells as dates and others that read serial numbers.
  *
@@ -181,6 +181,8 @@ export interface VerifyResult {
   /** Hashed log rows checked, and the chain head. */
   rows: number;
   head: string;
+  /** The trade sheets of the verified rows (intact results). */
+  covers: string[];
 }
 
 const text = (c: AuditCell | undefined) => (c && typeof c.value === "string" ? c.value.trim() : c && !isBlank(c.value) ? String(c.value) : "");
@@ -200,7 +202,8 @@ export function hasChainHeader(cells: readonly (readonly AuditCell[])[]): boolea
 export function verifyChain(input: VerifyInput): VerifyResult {
   const notes: string[] = [];
   const P = input.policySheetName;
-  const fail = (problem: string, rows: number, head: string, nothing = false): VerifyResult => ({ intact: false, nothing, problem, notes, rows, head });
+  const covers: string[] = [];
+  const fail = (problem: string, rows: number, head: string, nothing = false): VerifyResult => ({ intact: false, nothing, problem, notes, rows, head, covers: [] });
   const cells = input.policySheet;
   if (!cells) return fail(`no sheet "${P}": the workbook has no rebalance log to verify`, 0, GENESIS_HASH, true);
   if (!hasChainHeader(cells)) return fail(`${P} ${a1(0, CHAIN_FIRST_COLUMN)}:${a1(0, CHAIN_FIRST_COLUMN + CHAIN_HEADER.length - 1)} is not the hash chain's header (${CHAIN_HEADER.join(" | ")}): the rebalance log has no hashes to verify`, 0, GENESIS_HASH, true);
@@ -238,12 +241,13 @@ export function verifyChain(input: VerifyInput): VerifyResult {
     if (!stamp || stamp.value.trim() !== text(f.inputsSha256)) return fail(`sheet "${name}": its audit stamp's Inputs SHA-256 is not the one log row ${row} recorded`, rows, prev);
     prev = text(f.hash);
     prevRow = row;
+    covers.push(name);
     rows++;
   }
   const head = text(cells[0]?.[HEAD_VALUE_COLUMN]);
   if (rows > 0 && head !== prev) return fail(`the chain head (${P} ${a1(0, HEAD_VALUE_COLUMN)}) is not the hash of the last log row ${prevRow}: a log row was deleted at the end, or the head was changed`, rows, prev);
   if (rows === 0) return fail(`the rebalance log on ${P} has no hashed rows: nothing to verify`, 0, prev, true);
-  return { intact: true, nothing: false, problem: null, notes, rows, head: prev };
+  return { intact: true, nothing: false, problem: null, notes, rows, head: prev, covers };
 }
 
 /** One cell write of a recording: 0-based row and column on the policy sheet. */

@@ -81,6 +81,9 @@ describe("record and verify", () => {
     const r = await rebal("orders", good, "--sheet", tradeSheets[2], "--format", "fix");
     expect(r.code).toBe(0);
     expect(r.stdout.split("\n").filter(Boolean).length).toBeGreaterThan(0);
+    expect(r.stderr).toMatch(/verified against the rebalance log/);
+    // the first Core sheet was superseded in the log: exported, said to be unverified
+    expect((await rebal("orders", good, "--sheet", tradeSheets[0])).stderr).toMatch(/not in a hash-chained rebalance log: not verified/);
   });
 });
 
@@ -161,6 +164,9 @@ describe("tampering is detected and named", () => {
     const v = await rebal("verify", bad);
     expect(v.code).toBe(1);
     expect(v.stderr).toContain(`changed: sheet "${tradeSheets[2]}" cell B4 changed since log row 2 recorded it`);
+    const o = await rebal("orders", bad, "--sheet", tradeSheets[1]);
+    expect([o.code, o.stdout]).toEqual([1, ""]);
+    expect(o.stderr).toMatch(/does not verify \(sheet .* cell B4 changed .*\): no orders exported/);
     const r = await rebal("trades", bad, "--policy", "Calm", "--record", "--out", tmp("never.xlsx"));
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/does not verify/);
