@@ -5,6 +5,9 @@
  * NewOrderSingle messages (core/fixMessage.ts), one message per line. The sheet is read back from its
  * cells (core/tradeSheetRead.ts): the workbook's only trade sheet, or --sheet NAME. Files are written
  * through outFile.ts only (never over the input, never over a file without --force).
+ * A trades CSV (`rebal trades --format csv`: asset, side, price, trade (signed), optional account)
+ * is read too; its ids derive from the SHA-256 of the file's bytes (it has no stamp) and the row, and a
+ * leading "'" the CSV writer put before = + - @ is removed from symbols again.
  * A workbook whose rebalance log is hash-chained (rebal trades --record) is verified first
  * (cli/audit.ts): orders are never exported from a changed workbook (exit 1 naming the change); a
  * sheet the chain does not cover is exported with a note saying it was not verified.
@@ -14,15 +17,17 @@
  */
 import { RebalError } from "../core/errors";
 import { SOH } from "../core/fixMessage";
-import { MAX_LIMIT_OFFSET_BPS, ORDER_CSV_HEADER, OrderType, orderCsvRows, orderFixMessages, ordersOf } from "../core/orders";
-import { isTradeSheet, readTradeSheet } from "../core/tradeSheetRead";
+import { MAX_LIMIT_OFFSET_BPS, ORDER_CSV_HEADER, Order, OrderType, orderCsvRows, orderFixMessages, ordersOf } from "../core/orders";
+import { createHash } from "node:crypto";
+import { parseNumberText } from "../core/numberText";
+import { ReadTradeSheet, SheetLine, isTradeSheet, readTradeSheet } from "../core/tradeSheetRead";
 import { UsageError } from "./errors";
-import { ReadOptions, readBytes, readWorkbook, sheetCells } from "./inputs";
+import { ReadOptions, readBytes, readCsv, readWorkbook, sheetCells } from "./inputs";
 import { writeOutput, checkOutput } from "./outFile";
 import { toCsv } from "./output";
 import { verifyWorkbook } from "./audit";
 
-export const ORDERS_HELP = `rebal orders <trades.xlsx> [--sheet NAME] [--format csv|fix] [--order-type MKT|LMT] [--limit-offset-bps N] [--out FILE [--force]]
+export const ORDERS_HELP = `rebal orders <trades.xlsx|trades.csv> [--sheet NAME] [--format csv|fix] [--order-type MKT|LMT] [--limit-offset-bps N] [--out FILE [--force]]
 The orders of a trade sheet (written by rebal trades --format xlsx, --record, or the pane): one per BUY / SELL row
 (HOLD rows and zero quantities produce none), client order ids stable for the sheet (from its inputs' SHA-256,
 its generation time and the row).
@@ -57,6 +62,37 @@ export interface OrdersArgs {
   now: Date;
 }
 
+/** The CSV writer's formula guard: "'" before = + - @, tab or CR (output.ts toCsv). */
+const ESCAPED_FORMULA = /^'[=+\-@\t\r]/;
+const TRADES_CSV_COLUMNS = ["asset", "price", "trade"] as const;
+
+/** A `rebal trades --format csv` file as the lines of a trade sheet (see the header). */
+export function readTradesCsv(file: string, bytes: Buffer, ro: ReadOptions): ReadTradeSheet {
+  const cells = readCsv(file, bytes, ro).cells;
+  const header = (cells[0] ?? []).map((v) => String(v ?? "").trim().toLowerCase());
+  const missing = TRADES_CSV_COLUMNS.filter((c) => !header.includes(c));
+  if (missing.length) throw new RebalError(`${file}: not a trades CSV of rebal trades (no ${missing.join(", ")} column${missing.length > 1 ? "s" : ""} in row 1)`);
+  const col = (n: string) => header.indexOf(n);
+  const num = (v: unknown, r: number, name: string): number => {
+    const x = typeof v === "number" ? v : parseNumberText(String(v ?? ""), ".", `${file} row ${r + 1}, ${name}`);
+    if (x === null || !Number.isFinite(x)) throw new RebalError(`${file} row ${r + 1}: ${name} must be a number, got ${JSON.stringify(v ?? "")}`);
+    return x;
+  };
+  const lines: SheetLine[] = [];
+  for (let r = 1; r < cells.length; r++) {
+    const row = cells[r];
+    if (row.every((v) => v === null || String(v).trim() === "")) continue;
+    const trade = num(row[col("trade")], r, "trade"), price = num(row[col("price")], r, "price");
+    if (!(price > 0)) throw new RebalError(`${file} row ${r + 1}: price must be positive, got ${price}`);
+    const raw = String(row[col("asset")] ?? "").trim();
+    if (raw === "") throw new RebalError(`${file} row ${r + 1}: asset is blank`);
+    const symbol = ESCAPED_FORMULA.test(raw) ? raw.slice(1) : raw;
+    const account = col("account") >= 0 ? String(row[col("account")] ?? "").trim() : "";
+    lines.push({ row: r + 1, side: trade > 0 ? "BUY" : trade < 0 ? "SELL" : "HOLD", quantity: Math.abs(trade), symbol, account: ESCAPED_FORMULA.test(account) ? account.slice(1) : account, orderType: "", price });
+  }
+  return { sheet: file, policy: "", lines, inputsHash: createHash("sha256").update(bytes).digest("hex"), inputsHashCell: "", generated: null, stampRows: { first: 0, last: 0 } };
+}
+
 function formatOf(opt: string | undefined, out: string | undefined): "csv" | "fix" {
   const ext = out ? (/\.[^./\\]+$/.exec(out)?.[0] ?? "").toLowerCase() : "";
   const byExt = FORMAT_OF_EXT[ext];
@@ -68,7 +104,9 @@ function formatOf(opt: string | undefined, out: string | undefined): "csv" | "fi
 /** Runs `rebal orders`; returns the text written (stdout when no --out) and a note for stderr. */
 export async function runOrders(a: OrdersArgs): Promise<{ text: string | null; note: string }> {
   const o = a.values;
-  if (!/\.xlsx$/i.test(a.file)) throw new UsageError(`orders reads a trade sheet from an .xlsx workbook, got ${a.file}`);
+  const isCsv = /\.csv$/i.test(a.file);
+  if (!/\.xlsx$/i.test(a.file) && !isCsv) throw new UsageError(`orders reads a trade sheet (.xlsx) or a trades CSV of rebal trades (.csv), got ${a.file}`);
+  if (isCsv && o.sheet !== undefined) throw new UsageError("--sheet applies to .xlsx inputs only");
   const format = formatOf(o.format, o.out);
   const bpsText = o["limit-offset-bps"] ?? o["limit-bps"];
   if (o["limit-offset-bps"] !== undefined && o["limit-bps"] !== undefined) throw new UsageError("give --limit-offset-bps or --limit-bps, not both");
@@ -86,6 +124,10 @@ export async function runOrders(a: OrdersArgs): Promise<{ text: string | null; n
   if (a.force && !o.out) throw new UsageError("--force applies to --out FILE only");
   if (o.out) checkOutput(o.out, [a.file], a.force);
 
+  if (isCsv) {
+    const sheet = readTradesCsv(a.file, readBytes(a.file, a.read.limits), a.read);
+    return emit(a, ordersOf(sheet, { orderType, limitOffsetBps: bps }), format, sep, seqNum, `from ${a.file} (a CSV: not verified)`);
+  }
   const w = await readWorkbook(a.file, readBytes(a.file, a.read.limits), a.read.limits);
   let name = o.sheet;
   if (name === undefined) {
@@ -110,13 +152,18 @@ export async function runOrders(a: OrdersArgs): Promise<{ text: string | null; n
   if (!check.intact && !check.nothing) throw new RebalError(`${a.file} does not verify (${check.problem}): no orders exported; see rebal verify`);
   const verified = check.intact && check.covers.includes(name);
   const orders = ordersOf(sheet, { orderType, limitOffsetBps: bps });
+  return emit(a, orders, format, sep, seqNum, `from sheet "${name}"${verified ? " (verified against the rebalance log)" : " (not in a hash-chained rebalance log: not verified)"}`);
+}
+
+function emit(a: OrdersArgs, orders: Order[], format: "csv" | "fix", sep: string, seqNum: number, from: string): { text: string | null; note: string } {
+  const o = a.values;
   let text: string;
   if (format === "csv") text = toCsv(orderCsvRows(orders), [...ORDER_CSV_HEADER]);
   else {
     const msgs = orderFixMessages(orders, { senderCompId: o.sender ?? DEFAULT_SENDER, targetCompId: o.target ?? DEFAULT_TARGET, firstSeqNum: seqNum, time: a.now });
     text = msgs.map((m) => (sep === "|" ? m.split(SOH).join("|") : m) + "\n").join("");
   }
-  const note = `${orders.length} order${orders.length === 1 ? "" : "s"} from sheet "${name}"${verified ? " (verified against the rebalance log)" : " (not in a hash-chained rebalance log: not verified)"}`;
+  const note = `${orders.length} order${orders.length === 1 ? "" : "s"} ${from}`;
   if (o.out) {
     writeOutput(o.out, text, [a.file], a.force);
     return { text: null, note };

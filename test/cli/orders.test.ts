@@ -6,6 +6,7 @@
  * must match the trades `rebal trades --format json` prints for the same input. Bad input and output
  * safety too. Runs main() in this process; files under a temporary folder.
  */
+import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -114,6 +115,27 @@ describe("rebal orders on a CLI-written trade sheet", () => {
   });
 });
 
+describe("rebal orders on a trades CSV", () => {
+  test("the same orders as from the sheet; ids from the file's SHA-256; the CSV's formula guard undone for FIX", async () => {
+    const h = write("hc.csv", HOLDINGS);
+    const csv = tmp("trades.csv");
+    expect((await rebal("trades", h, "--cash", "2000", "--policy", POLICY, "--out", csv)).code).toBe(0);
+    const trades: { asset: string; trade: number }[] = JSON.parse((await rebal("trades", h, "--cash", "2000", "--policy", POLICY, "--format", "json")).stdout);
+    const r = await rebal("orders", csv, "--format", "fix");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/not verified/);
+    const msgs = r.stdout.split("\n").filter(Boolean).map(readFix);
+    const want = trades.filter((t) => t.trade !== 0);
+    expect(msgs.map((m) => [m.get(55), m.get(54), Number(m.get(38))])).toEqual(want.map((t) => [t.asset, t.trade > 0 ? "1" : "2", Math.abs(t.trade)]));
+    const fileHash = createHash("sha256").update(readFileSync(csv)).digest("hex"); // the CSV's "inputs hash"; no generated time
+    const key = createHash("sha256").update(`${fileHash}|`).digest("hex").slice(0, 12);
+    expect(msgs[0].get(11)).toBe(`RB${key}-2`);
+    const out = Papa.parse<string[]>((await rebal("orders", csv)).stdout.trim()).data;
+    expect(out.slice(1).map((x) => x[1])).toContain("'=BAD"); // neutralised again in the orders CSV
+    expect((await rebal("orders", write("notrades.csv", "asset,price\nA,1\n"))).stderr).toMatch(/not a trades CSV of rebal trades \(no trade column/);
+  });
+});
+
 describe("rebal orders on a pane-layout sheet with accounts, and bad input", () => {
   test("accounts become tag 1 and the CSV's account column", async () => {
     const lines = [
@@ -150,7 +172,7 @@ describe("rebal orders on a pane-layout sheet with accounts, and bad input", () 
     noQty.addWorksheet("T").addRows([["Rebal trade sheet: X"], ["."], ["Side", "Qty", "Symbol", "Price"], ["BUY", 1, "A", 2]]);
     r = await rebal("orders", write("noqty.xlsx", Buffer.from(await noQty.xlsx.writeBuffer())));
     expect([r.code, r.stderr]).toEqual([1, expect.stringMatching(/no Quantity column/)]);
-    r = await rebal("orders", write("h.csv", HOLDINGS));
+    r = await rebal("orders", write("h.txt", HOLDINGS));
     expect(r.code).toBe(2);
   });
 });
