@@ -50,7 +50,7 @@ Usage:
   rebal simulate <prices.csv> --targets "A=0.6, B=0.4" --policy P [--policy P2 ...] [--options "paths=1000; years=10; seed=1"] [--jobs N]
   rebal trades <book.xlsx> --policy NAME --record --out <copy.xlsx>   (the trade sheet and its hashed log row, in a copy)
   rebal verify <book.xlsx>
-  rebal orders <trades.xlsx> [--sheet NAME] [--format csv|fix] [--order-type MKT|LMT] [--limit-offset-bps N] [--out FILE [--force]]
+  rebal orders <trades.xlsx|trades.csv> [--sheet NAME] [--format csv|fix] [--order-type MKT|LMT] [--limit-offset-bps N] [--out FILE [--force]]
   rebal harvest <lots.csv|lots.xlsx> --prices prices.csv [--asof DATE] [--tax "wash_days=30; harvest_min_loss=100"] [--format table|csv|json]
   rebal demo [--out rebal-demo.xlsx] [--force]
   rebal <command> --help
@@ -510,7 +510,7 @@ async function cmdOptimize(argv: string[], io: Out): Promise<number> {
 async function cmdOrders(argv: string[], io: Out): Promise<number> {
   const { values: o, flags: f, positionals } = parse(argv, { ...ORDERS_OPTIONS, ...READ_OPTIONS });
   if (f.help) { io.stdout(ORDERS_HELP); return EXIT.OK; }
-  if (positionals.length !== 1) throw new UsageError("orders needs one trade-sheet workbook (.xlsx)");
+  if (positionals.length !== 1) throw new UsageError("orders needs one trade sheet (.xlsx) or trades CSV");
   const { text, note } = await runOrders({ file: positionals[0], values: o, force: !!f.force, read: readOptionsOf(o), number: numberOption, now: new Date() });
   if (text !== null) { io.stdout(text); io.stderr(`rebal: ${note}\n`); }
   else io.stderr(`rebal: wrote ${o.out} (${note})\n`);
