@@ -13,7 +13,10 @@
  *   this workspace allocated in memories of their own (backtestPrices), which the scan reads in
  *   place (weakly held: a matrix lives as long as its caller keeps it);
  * - `prices`: the last REBAL.BACKTEST price matrix, reused by the next call (src/functions/backtest.ts:
- *   writing into memory already touched is about twice as fast as into fresh memory).
+ *   writing into memory already touched is about twice as fast as into fresh memory);
+ * - `planner`: the trade planner's solver and buffers (lotPlan.ts), reused by every plan made with
+ *   this workspace (backtests, simulations, sweeps), and `periodKeys`: the calendar period keys of
+ *   the last dates array a backtest used (simulated paths share their dates).
  *
  * The one retention cap: `retainBytes` (default RETAIN_BYTES, 64 MiB). A buffer or memory whose size
  * is above it is used for the call that needed it and then released (not kept in the workspace), so
@@ -36,6 +39,7 @@
  */
 import type { WasmGram } from "./estimators/wasmGram";
 import type { InPlaceMatrix, ScanSite } from "./backtest/scanWasm";
+import { LotPlanner } from "./lotPlan";
 
 /** The default retention cap: buffers and memories up to 64 MiB are kept between calls. */
 export const RETAIN_BYTES = 64 * 1024 * 1024;
@@ -75,6 +79,16 @@ export class Workspace {
   readonly scanInPlace = new WeakMap<ArrayBuffer, InPlaceMatrix>();
   /** The last REBAL.BACKTEST price matrix (src/functions/backtest.ts), reused by the next call. */
   prices: Float64Array | null = null;
+  /** The trade planner of every plan made with this workspace (made on first use). */
+  private lotPlanner: LotPlanner | null = null;
+  /** Period keys of the last dates array a backtest used, per frequency (backtest/engine.ts). */
+  periodKeys: { dates: Float64Array; freq: string; keys: Float64Array } | null = null;
+
+  /** The workspace's trade planner. */
+  planner(): LotPlanner {
+    if (this.lotPlanner === null) this.lotPlanner = new LotPlanner();
+    return this.lotPlanner;
+  }
 
   constructor(options: WorkspaceOptions = {}) {
     const cap = options.retainBytes ?? RETAIN_BYTES;
@@ -106,5 +120,7 @@ export class Workspace {
     this.gramGeneration++;
     this.scanShared = undefined;
     this.prices = null;
+    this.lotPlanner = null;
+    this.periodKeys = null;
   }
 }

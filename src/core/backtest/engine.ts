@@ -143,8 +143,16 @@ export interface TargetChanges {
   targets: Float64Array;
 }
 
-/** Periodic keys of each row (equal = same period). */
-function keysOf(dates: Float64Array, freq: Frequency): Float64Array {
+/** Periodic keys of each row (equal = same period); the workspace keeps the last ones (simulated paths share their dates). */
+function keysOf(dates: Float64Array, freq: Frequency, ws?: Workspace): Float64Array {
+  const c = ws?.periodKeys;
+  if (c && c.dates === dates && c.freq === freq && c.keys.length === dates.length) return c.keys;
+  const k = computeKeys(dates, freq);
+  if (ws) ws.periodKeys = { dates, freq, keys: k };
+  return k;
+}
+
+function computeKeys(dates: Float64Array, freq: Frequency): Float64Array {
   const k = new Float64Array(dates.length);
   for (let t = 0; t < dates.length; t++) k[t] = periodKey(Math.floor(dates[t]), freq);
   return k;
@@ -387,7 +395,7 @@ export function runBacktest(input: BacktestInput, policy: Policy, opts: RunBackt
   const trig = policy.trigger;
   const usesCalendar = trig === "calendar" || trig === "hybrid" || trig === "either";
   const usesBands = trig === "threshold" || trig === "hybrid" || trig === "either";
-  const calKeys = usesCalendar ? keysOf(dates, policy.frequency as Frequency) : null;
+  const calKeys = usesCalendar ? keysOf(dates, policy.frequency as Frequency, opts.workspace) : null;
   const anchorEnd = policy.anchor === "end";
   const flowAmount = options.contribution;
   const flowKeys = flowAmount !== 0 ? keysOf(dates, options.contributionFrequency) : null;
@@ -443,7 +451,7 @@ export function runBacktest(input: BacktestInput, policy: Policy, opts: RunBackt
   const flows = new Float64Array(T);
   const none = new Float64Array(0);
   const L: Ledger = {
-    dates, q, last, halted, tEff, listedIdx, bq: none, bp: none, bt: none, restricted: new Uint8Array(0), planner: new LotPlanner(),
+    dates, q, last, halted, tEff, listedIdx, bq: none, bp: none, bt: none, restricted: new Uint8Array(0), planner: opts.workspace ? opts.workspace.planner() : new LotPlanner(),
     cash: options.initialValue, rebalances: 0, tradeCount: 0, totalCost: 0, totalTurnover: 0, planCalls: 0, plansProven: 0, maxGap: 0, records: [],
   };
   let cash = options.initialValue;
