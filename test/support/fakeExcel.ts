@@ -402,6 +402,18 @@ export function createFakeExcel(initial: Partial<FakeState>) {
       });
       emitChanged(sheet, this.rect!, "Local");
     }
+    get numberFormat(): string[][] {
+      this.need("numberFormat");
+      this.live("range");
+      const r = this.rect!;
+      const out: string[][] = [];
+      for (let i = r.r0; i <= r.r1; i++) {
+        const row: string[] = [];
+        for (let j = r.c0; j <= r.c1; j++) row.push(this.sheet!.formats[`${i},${j}`] ?? "General");
+        out.push(row);
+      }
+      return out;
+    }
     set numberFormat(v: string[][]) {
       this.live("range");
       this.checkShape(v, "numberFormat");
