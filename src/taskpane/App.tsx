@@ -12,6 +12,7 @@ import { FluentProvider, Tab, TabList, Text, makeStyles, tokens, webDarkTheme, w
 import { ADDIN_VERSION, errorMessage, officeReady, officeThemeKind, watchOfficeTheme } from "../workbook/excel";
 import { Compare } from "./Compare";
 import { Policies } from "./Policies";
+import { Verify } from "./Verify";
 
 const useStyles = makeStyles({
   root: { minHeight: "100vh", display: "flex", flexDirection: "column", backgroundColor: tokens.colorNeutralBackground1, minWidth: 0 },
@@ -54,6 +55,7 @@ export function App() {
         {/* both kept mounted while hidden: a preview or a comparison survives a look at the other tab */}
         <div hidden={view !== "policies"} style={{ minWidth: 0 }}><Policies visible={view === "policies"} ready={excel} /></div>
         <div hidden={view !== "compare"} style={{ minWidth: 0 }}><Compare visible={view === "compare"} /></div>
+        <Verify ready={excel} />
         <details className={styles.details}>
           <summary>Formulas</summary>
           <p>Type <code>=REBAL.</code> in a cell: WEIGHTS, DRIFT, BANDS, CHECK, NEXTDATE, TRADES, TRADESHEET, RETURNS, COV,
