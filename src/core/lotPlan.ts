@@ -998,6 +998,7 @@ private pushChildren(depth: number, bound: number): void {
    * relaxation) exactly and leaves its k in `best`; returns lambda*.
    */
   solveConvex(warm: number): number {
+    this.convexBound = -Infinity;
     this.bandOn = false;
     this.nFrz = 0;
     for (let i = 0; i < this.n; i++) { this.isInt[i] = 0; this.mp[i] = 0; this.mn[i] = 0; }
@@ -1007,8 +1008,12 @@ private pushChildren(depth: number, bound: number): void {
     this.f = f;
     if (!ok) { this.best.set(this.lo.subarray(0, this.n)); for (let i = 0; i < this.n; i++) if (!Number.isFinite(this.best[i])) this.best[i] = 0; return -Infinity; }
     this.best.set(this.selA.subarray(0, this.n));
+    this.convexBound = this.bestL;
     return this.lamStar;
   }
+
+  /** The dual bound the last solveConvex proved (a lower bound on F of the fractional plan). */
+  convexBound = -Infinity;
 
   /** Highest cash (weight) any plan in the current domains can leave. */
   maxCash(): number {

@@ -245,36 +245,52 @@ export function planTrades(book: Book, policy: Policy, options: PlanOptions = {}
     if (tradeable[i] && !belowReserve && !(x[i] < w[i] - DIRECTION_TOL)) loQ[i] = Math.max(loQ[i], 0);
   }
 
-  // 2. The whole-lot problem (lotPlan.ts), started from the relaxation rounded to lots.
-  planner.reset(m, bps, fixed / V, c0, dc, reserve);
-  const start = planner.scratch(8, m);
-  const units = planner.scratch(9, m);
-  for (let j = 0; j < m; j++) {
-    const i = idx[j];
-    const L = lots[i];
-    const u = L > 0 ? L : 1;
-    units[j] = u;
-    planner.isInt[j] = L > 0 ? 1 : 0;
-    planner.e0[j] = w[i] - d[i];
-    planner.delta[j] = (u * p[i]) / V;
-    planner.lo[j] = L > 0 && Number.isFinite(loQ[i]) ? Math.round(loQ[i] / L) : loQ[i];
-    planner.hi[j] = L > 0 && Number.isFinite(hiQ[i]) ? Math.round(hiQ[i] / L) : hiQ[i];
-    let mp: number;
-    if (L > 0) mp = policy.minTrade > 0 ? Math.max(1, Math.ceil((policy.minTrade * (1 - 1e-12)) / (L * p[i]) - 1e-9)) : 1;
-    else mp = policy.minTrade > 0 || fixed > 0 ? Math.max(policy.minTrade / p[i], FRACTIONAL_MIN_SHARES) : 0;
-    planner.mp[j] = mp;
-    planner.mn[j] = mp;
-    const raw = ((x[i] - w[i]) * V) / p[i];
-    let k = L > 0 ? Math.round(raw / L) : raw;
-    k = Math.min(Math.max(k, planner.lo[j]), planner.hi[j]);
-    if (k !== 0 && (k > 0 ? k < mp : -k < mp)) k = 0;
-    start[j] = k;
+  // Every traded asset fractional and no gap at zero (no min_trade, no fixed cost): the whole-lot
+  // problem is the fractional plan itself, whose exact optimum step 1 found: it is the plan, with
+  // the dual bound that solve proved.
+  const relaxedBound = planner.convexBound;
+  let continuous = fixed === 0 && policy.minTrade === 0 && Number.isFinite(lambdaRelaxed);
+  for (let j = 0; j < m && continuous; j++) if (lots[idx[j]] !== 0) continuous = false;
+  let floor = planner.r;
+  let resultBound: number;
+  let resultNodes = 1;
+  if (continuous) {
+    for (let j = 0; j < m; j++) { const i = idx[j]; trades[i] = Math.min(Math.max(planner.best[j], loQ[i]), hiQ[i]); }
+    resultBound = relaxedBound;
+  } else {
+    // 2. The whole-lot problem (lotPlan.ts), started from the relaxation rounded to lots.
+    planner.reset(m, bps, fixed / V, c0, dc, reserve);
+    const start = planner.scratch(8, m);
+    const units = planner.scratch(9, m);
+    for (let j = 0; j < m; j++) {
+      const i = idx[j];
+      const L = lots[i];
+      const u = L > 0 ? L : 1;
+      units[j] = u;
+      planner.isInt[j] = L > 0 ? 1 : 0;
+      planner.e0[j] = w[i] - d[i];
+      planner.delta[j] = (u * p[i]) / V;
+      planner.lo[j] = L > 0 && Number.isFinite(loQ[i]) ? Math.round(loQ[i] / L) : loQ[i];
+      planner.hi[j] = L > 0 && Number.isFinite(hiQ[i]) ? Math.round(hiQ[i] / L) : hiQ[i];
+      let mp: number;
+      if (L > 0) mp = policy.minTrade > 0 ? Math.max(1, Math.ceil((policy.minTrade * (1 - 1e-12)) / (L * p[i]) - 1e-9)) : 1;
+      else mp = policy.minTrade > 0 || fixed > 0 ? Math.max(policy.minTrade / p[i], FRACTIONAL_MIN_SHARES) : 0;
+      planner.mp[j] = mp;
+      planner.mn[j] = mp;
+      const raw = ((x[i] - w[i]) * V) / p[i];
+      let k = L > 0 ? Math.round(raw / L) : raw;
+      k = Math.min(Math.max(k, planner.lo[j]), planner.hi[j]);
+      if (k !== 0 && (k > 0 ? k < mp : -k < mp)) k = 0;
+      start[j] = k;
+    }
+    floor = cashFloor(planner, c0, reserve);
+    planner.setFloor(floor);
+    planner.slopeHint = relaxedSlope > 0 ? relaxedSlope : 0.5 * (1 + m);
+    const r = planner.solve(start, Number.isFinite(lambdaRelaxed) ? lambdaRelaxed : 0, options.workBudget ?? defaultWorkBudget(m));
+    for (let j = 0; j < m; j++) trades[idx[j]] = planner.best[j] * units[j];
+    resultBound = r.bound;
+    resultNodes = r.nodes;
   }
-  const floor = cashFloor(planner, c0, reserve);
-  planner.setFloor(floor);
-  planner.slopeHint = relaxedSlope > 0 ? relaxedSlope : 0.5 * (1 + m);
-  const result = planner.solve(start, Number.isFinite(lambdaRelaxed) ? lambdaRelaxed : 0, options.workBudget ?? defaultWorkBudget(m));
-  for (let j = 0; j < m; j++) trades[idx[j]] = planner.best[j] * units[j];
 
   // 3. Fractional dust (a trade worth at most FRACTIONAL_DUST of V, left by the continuous solve) is
   // no trade when dropping it keeps the cash floor; then the cash floor exactly, in currency.
@@ -291,9 +307,9 @@ export function planTrades(book: Book, policy: Policy, options: PlanOptions = {}
   let f1 = objectiveOf(trades, q, p, d, dc, V, book.cash, bps, fixed);
   const feasible0 = c0 >= floor - CASH_TOL;
   if (feasible0 && f0 <= f1 + Math.max(OPTIMALITY_TOL * f0, 1e-18)) { trades.fill(0); f1 = f0; }
-  const bound = Math.min(result.bound, f1);
+  const bound = Math.min(resultBound, f1);
   const proven = f1 - bound <= Math.max(OPTIMALITY_TOL * f1, F_ABS_TOL);
-  const optimality: Optimality = { objective: f1, lowerBound: bound, optimalityGap: proven ? 0 : (f1 - bound) / f1, nodes: result.nodes };
+  const optimality: Optimality = { objective: f1, lowerBound: bound, optimalityGap: proven ? 0 : (f1 - bound) / f1, nodes: resultNodes };
 
   const dust = 1e-10 * V; // a trade worth less than this is no trade (reasons)
   for (let i = 0; i < n; i++) {
