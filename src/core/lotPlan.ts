@@ -610,6 +610,12 @@ export class LotPlanner {
   private mvD = new Float64Array(0);
   private mvG = new Float64Array(0);
 
+  /** One lot up (dir 1) or down (-1) from k for whole-lot asset j, jumping across the min_trade gap. */
+  private stepK(j: number, k: number, dir: number): number {
+    if (dir > 0) return k === 0 ? this.mp[j] : k === -this.mn[j] ? 0 : k + 1;
+    return k === 0 ? -this.mn[j] : k === this.mp[j] ? 0 : k - 1;
+  }
+
   /** Adds the move of asset j from k to nk (when nk is allowed at the root) to the candidates. */
   private addMove(m: number, j: number, k: number, nk: number, u: number, c: number): number {
     if (nk === k || nk < this.rootLo[j] || nk > this.rootHi[j]) return m;
@@ -643,8 +649,8 @@ export class LotPlanner {
       for (let j = 0; j < n; j++) {
         const kj = k[j];
         if (this.isInt[j]) {
-          m = this.addMove(m, j, kj, kj === 0 ? this.mp[j] : kj === -this.mn[j] ? 0 : kj + 1, u, c);
-          m = this.addMove(m, j, kj, kj === 0 ? -this.mn[j] : kj === this.mp[j] ? 0 : kj - 1, u, c);
+          m = this.addMove(m, j, kj, this.stepK(j, kj, 1), u, c);
+          m = this.addMove(m, j, kj, this.stepK(j, kj, -1), u, c);
         } else {
           // exact 1-D optimum of (e + x delta)^2 + (u - x delta beta)^2 on each side, and zero
           const d = this.delta[j];
@@ -749,7 +755,7 @@ export class LotPlanner {
       if (!this.isInt[j]) continue;
       const k = base[j];
       for (let dir = 1; dir >= -1; dir -= 2) {
-        const nk = dir > 0 ? (k === 0 ? this.mp[j] : k === -this.mn[j] ? 0 : k + 1) : (k === 0 ? -this.mn[j] : k === this.mp[j] ? 0 : k - 1);
+        const nk = this.stepK(j, k, dir);
         if (nk < this.rootLo[j] || nk > this.rootHi[j]) continue;
         if (nk !== 0 && (nk > 0 ? nk < this.mp[j] : -nk < this.mn[j])) continue;
         const e = this.e0[j] + k * this.delta[j];
