@@ -2,25 +2,13 @@
  * The rebalancing formulas through their registered entry points (src/functions/functions.ts),
  * with Excel-shaped arguments: any[][] columns and rows, null and "" blanks, text numbers, booleans.
  */
-import { ErrorCode, StubCustomFunctionsError } from "./support/customFunctionsStub";
+import { ErrorCode, excelError, StubCustomFunctionsError } from "./support/customFunctionsStub";
 import * as Functions from "../../src/functions/functions";
 // Excel may pass any value in any argument and these tests do too; the TypeScript signatures only
 // shape the generated metadata, so the functions are called through a loosely typed view.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const F = Functions as unknown as Record<keyof typeof Functions, (...args: any[]) => any>;
 
-/** Runs f and returns the CustomFunctions.Error it throws (fails if it returns or throws anything else). */
-function excelError(f: () => unknown): StubCustomFunctionsError {
-  let out: unknown;
-  try {
-    out = f();
-  } catch (e) {
-    if (!(e instanceof StubCustomFunctionsError)) throw new Error(`threw something else: ${String(e)}`);
-    expect(e.code).toBe(ErrorCode.invalidValue);
-    return e;
-  }
-  throw new Error(`expected #VALUE!, got ${JSON.stringify(out)}`);
-}
 const col = (...xs: unknown[]) => xs.map((x) => [x]);
 const row = (...xs: unknown[]) => [xs];
 const close = (got: unknown[][], want: number[][]) => {

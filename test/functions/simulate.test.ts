@@ -3,7 +3,7 @@
  * documented shapes (header rows, percentile columns, grids), and every bad input is #VALUE!
  * naming the argument, the position or the key.
  */
-import { ErrorCode, StubCustomFunctionsError } from "./support/customFunctionsStub";
+import { ErrorCode, excelError, StubCustomFunctionsError } from "./support/customFunctionsStub";
 import * as Functions from "../../src/functions/functions";
 import { parseSimulateOptions, simulate } from "../../src/core/simulate/simulate";
 import { runBacktest, backtestSummary } from "../../src/core/backtest";
@@ -13,17 +13,6 @@ import fixture from "../fixtures/walkforward/walkforward.json";
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const F = Functions as unknown as Record<keyof typeof Functions, (...args: any[]) => any>;
 
-function excelError(f: () => unknown): StubCustomFunctionsError {
-  let out: unknown;
-  try {
-    out = f();
-  } catch (e) {
-    if (!(e instanceof StubCustomFunctionsError)) throw new Error(`threw something else: ${String(e)}`);
-    expect(e.code).toBe(ErrorCode.invalidValue);
-    return e;
-  }
-  throw new Error(`expected #VALUE!, got ${JSON.stringify(out)}`);
-}
 
 const T = 300;
 const n = fixture.assets.length;

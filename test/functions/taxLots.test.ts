@@ -2,23 +2,12 @@
  * REBAL.SELLLOTS and REBAL.HARVEST through their registered entry points, with Excel-shaped
  * arguments (serial dates, text numbers, blanks), including REBAL.TRADESHEET's output as the trades.
  */
-import { ErrorCode, StubCustomFunctionsError } from "./support/customFunctionsStub";
+import { excelError } from "./support/customFunctionsStub";
 import * as Functions from "../../src/functions/functions";
 import { isoDateToSerial } from "../../src/core/calendar";
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const F = Functions as unknown as Record<keyof typeof Functions, (...args: any[]) => any>;
 
-function excelError(f: () => unknown): StubCustomFunctionsError {
-  let out: unknown;
-  try {
-    out = f();
-  } catch (e) {
-    if (!(e instanceof StubCustomFunctionsError)) throw new Error(`threw something else: ${String(e)}`);
-    expect(e.code).toBe(ErrorCode.invalidValue);
-    return e;
-  }
-  throw new Error(`expected #VALUE!, got ${JSON.stringify(out)}`);
-}
 
 const d = (iso: string) => isoDateToSerial(iso, "test")!;
 const ASOF = d("2026-12-04");

@@ -3,7 +3,7 @@
  * core's walk-forward numbers (src/core/backtest/walkForward.ts), shape them (header row of tickers,
  * dates from the first estimation on) and turn every bad input into #VALUE! naming it.
  */
-import { ErrorCode, StubCustomFunctionsError } from "./support/customFunctionsStub";
+import { excelError } from "./support/customFunctionsStub";
 import * as Functions from "../../src/functions/functions";
 import { parseTargetsSpec, runWalkForward } from "../../src/core/backtest/walkForward";
 import { parsePolicy } from "../../src/core/policy";
@@ -11,17 +11,6 @@ import fixture from "../fixtures/walkforward/walkforward.json";
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const F = Functions as unknown as Record<keyof typeof Functions, (...args: any[]) => any>;
 
-function excelError(f: () => unknown): StubCustomFunctionsError {
-  let out: unknown;
-  try {
-    out = f();
-  } catch (e) {
-    if (!(e instanceof StubCustomFunctionsError)) throw new Error(`threw something else: ${String(e)}`);
-    expect(e.code).toBe(ErrorCode.invalidValue);
-    return e;
-  }
-  throw new Error(`expected #VALUE!, got ${JSON.stringify(out)}`);
-}
 
 const T = 400;
 const n = fixture.assets.length;
