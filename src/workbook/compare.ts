@@ -276,6 +276,35 @@ export function layoutComparison(result: CompareResult, stamp: ComparisonStamp):
 }
 
 /** "Compare 2026-11-21", or with " (2)", " (3)"... when taken (case-insensitive, like Excel). */
+/**
+ * Adds a NEW sheet "<prefix> YYYY-MM-DD" (unique among the workbook's names) in one Excel.run, lets
+ * `write` fill it, activates it and syncs; if anything fails, deletes what was applied of it
+ * (Office.js batches are not transactional) and reports the original error. Returns its name.
+ */
+function onNewSheet(prefix: string, now: Date, write: (context: Excel.RequestContext, sheet: Excel.Worksheet) => Promise<void>): Promise<{ sheetName: string }> {
+  return runExcel(async (context) => {
+    const sheets = context.workbook.worksheets;
+    sheets.load("items/name");
+    await context.sync();
+    const sheetName = datedSheetName(prefix, now, sheets.items.map((s) => s.name));
+    const sheet = sheets.add(sheetName);
+    try {
+      await write(context, sheet);
+      sheet.activate();
+      await context.sync();
+    } catch (e) {
+      try {
+        sheet.delete();
+        await context.sync();
+      } catch {
+        // the original error is the one to report
+      }
+      throw e;
+    }
+    return { sheetName };
+  });
+}
+
 export const uniqueCompareSheetName = (date: Date, taken: string[]): string => datedSheetName("Compare", date, taken);
 
 /**
@@ -295,59 +324,40 @@ export function writeComparison(
 ): Promise<{ sheetName: string }> {
   const layout = layoutComparison(result, { priceAddress, initialValue, time: now.toISOString(), version: ADDIN_VERSION });
   const P = result.runs.length;
-  return runExcel(async (context) => {
-    const sheets = context.workbook.worksheets;
-    sheets.load("items/name");
-    await context.sync();
-    const sheetName = uniqueCompareSheetName(now, sheets.items.map((s) => s.name));
-    const sheet = sheets.add(sheetName);
-    try {
-      const topW = layout.top[0].length;
-      const topRange = sheet.getRange(`A1:${columnLetter(topW - 1)}${layout.top.length}`);
-      topRange.numberFormat = layout.topFormats; // first: a Text cell keeps "+Growth" as text
-      topRange.values = layout.top;
-      for (const r of layout.boldRows) sheet.getRange(`A${r + 1}:${columnLetter(topW - 1)}${r + 1}`).format.font.bold = true;
-      const dw = layout.data[0].length;
-      const rows = layout.data.length;
-      const step = Math.max(1, Math.floor(maxCellsPerRequest / dw));
-      for (let r0 = 0; r0 < rows; r0 += step) {
-        const r1 = Math.min(rows, r0 + step);
-        const part = sheet.getRange(`A${layout.dataRow + 1 + r0}:${columnLetter(dw - 1)}${layout.dataRow + r1}`);
-        part.numberFormat = layout.dataFormats.slice(r0, r1);
-        part.values = layout.data.slice(r0, r1);
-        if (r1 < rows) await context.sync();
-      }
-      sheet.getRange(`A${layout.dataRow + 1}:${columnLetter(dw - 1)}${layout.dataRow + 2}`).format.font.bold = true;
-      const dates = sheet.getRange(layout.dateSource);
-      const charts: [string, string, [string, string]][] = [
-        [layout.equitySource, "Equity curves", layout.equityPosition],
-        [layout.drawdownSource, "Drawdowns", layout.drawdownPosition],
-      ];
-      for (const [source, title, [from, to]] of charts) {
-        const chart = sheet.charts.add(Excel.ChartType.line, sheet.getRange(source), Excel.ChartSeriesBy.columns);
-        chart.title.text = title;
-        for (let k = 0; k < P; k++) {
-          const s = chart.series.getItemAt(k);
-          s.name = result.runs[k].name;
-          s.setXAxisValues(dates);
-        }
-        chart.setPosition(from, to);
-      }
-      topRange.format.autofitColumns();
-      sheet.getRange(`A${layout.dataRow + 1}:A${layout.dataRow + rows}`).format.autofitColumns();
-      sheet.activate();
-      await context.sync();
-    } catch (e) {
-      // Office.js batches are not transactional: remove whatever part of the new sheet was applied
-      try {
-        sheet.delete();
-        await context.sync();
-      } catch {
-        // the original error is the one to report
-      }
-      throw e;
+  return onNewSheet("Compare", now, async (context, sheet) => {
+    const topW = layout.top[0].length;
+    const topRange = sheet.getRange(`A1:${columnLetter(topW - 1)}${layout.top.length}`);
+    topRange.numberFormat = layout.topFormats; // first: a Text cell keeps "+Growth" as text
+    topRange.values = layout.top;
+    for (const r of layout.boldRows) sheet.getRange(`A${r + 1}:${columnLetter(topW - 1)}${r + 1}`).format.font.bold = true;
+    const dw = layout.data[0].length;
+    const rows = layout.data.length;
+    const step = Math.max(1, Math.floor(maxCellsPerRequest / dw));
+    for (let r0 = 0; r0 < rows; r0 += step) {
+      const r1 = Math.min(rows, r0 + step);
+      const part = sheet.getRange(`A${layout.dataRow + 1 + r0}:${columnLetter(dw - 1)}${layout.dataRow + r1}`);
+      part.numberFormat = layout.dataFormats.slice(r0, r1);
+      part.values = layout.data.slice(r0, r1);
+      if (r1 < rows) await context.sync();
     }
-    return { sheetName };
+    sheet.getRange(`A${layout.dataRow + 1}:${columnLetter(dw - 1)}${layout.dataRow + 2}`).format.font.bold = true;
+    const dates = sheet.getRange(layout.dateSource);
+    const charts: [string, string, [string, string]][] = [
+      [layout.equitySource, "Equity curves", layout.equityPosition],
+      [layout.drawdownSource, "Drawdowns", layout.drawdownPosition],
+    ];
+    for (const [source, title, [from, to]] of charts) {
+      const chart = sheet.charts.add(Excel.ChartType.line, sheet.getRange(source), Excel.ChartSeriesBy.columns);
+      chart.title.text = title;
+      for (let k = 0; k < P; k++) {
+        const s = chart.series.getItemAt(k);
+        s.name = result.runs[k].name;
+        s.setXAxisValues(dates);
+      }
+      chart.setPosition(from, to);
+    }
+    topRange.format.autofitColumns();
+    sheet.getRange(`A${layout.dataRow + 1}:A${layout.dataRow + rows}`).format.autofitColumns();
   });
 }
 
@@ -449,45 +459,27 @@ export function writeSimulation(
   result: SimulationResult, priceAddress: string, initialValue: number, options: SimulationStamp["options"], now: Date = new Date(),
 ): Promise<{ sheetName: string }> {
   const layout = layoutSimulation(result, { priceAddress, initialValue, time: now.toISOString(), version: ADDIN_VERSION, options });
-  return runExcel(async (context) => {
-    const sheets = context.workbook.worksheets;
-    sheets.load("items/name");
-    await context.sync();
-    const sheetName = uniqueSimulateSheetName(now, sheets.items.map((s) => s.name));
-    const sheet = sheets.add(sheetName);
-    try {
-      const topW = layout.top[0].length;
-      const topRange = sheet.getRange(`A1:${columnLetter(topW - 1)}${layout.top.length}`);
-      topRange.numberFormat = layout.topFormats;
-      topRange.values = layout.top;
-      for (const r of layout.boldRows) sheet.getRange(`A${r + 1}:${columnLetter(topW - 1)}${r + 1}`).format.font.bold = true;
-      const dw = layout.data[0].length;
-      const part = sheet.getRange(`A${layout.dataRow + 1}:${columnLetter(dw - 1)}${layout.dataRow + layout.data.length}`);
-      part.numberFormat = layout.dataFormats;
-      part.values = layout.data;
-      sheet.getRange(`A${layout.dataRow + 1}:${columnLetter(dw - 1)}${layout.dataRow + 1}`).format.font.bold = true;
-      const chart = sheet.charts.add(Excel.ChartType.line, sheet.getRange(layout.fanSource), Excel.ChartSeriesBy.columns);
-      chart.title.text = "Value percentiles";
-      const dates = sheet.getRange(layout.dateSource);
-      for (let k = 0; k < dw - 1; k++) {
-        const s = chart.series.getItemAt(k);
-        s.name = String(layout.data[0][k + 1]);
-        s.setXAxisValues(dates);
-      }
-      chart.setPosition(layout.fanPosition[0], layout.fanPosition[1]);
-      topRange.format.autofitColumns();
-      sheet.activate();
-      await context.sync();
-    } catch (e) {
-      try {
-        sheet.delete();
-        await context.sync();
-      } catch {
-        // the original error is the one to report
-      }
-      throw e;
+  return onNewSheet("Simulate", now, async (context, sheet) => {
+    const topW = layout.top[0].length;
+    const topRange = sheet.getRange(`A1:${columnLetter(topW - 1)}${layout.top.length}`);
+    topRange.numberFormat = layout.topFormats;
+    topRange.values = layout.top;
+    for (const r of layout.boldRows) sheet.getRange(`A${r + 1}:${columnLetter(topW - 1)}${r + 1}`).format.font.bold = true;
+    const dw = layout.data[0].length;
+    const part = sheet.getRange(`A${layout.dataRow + 1}:${columnLetter(dw - 1)}${layout.dataRow + layout.data.length}`);
+    part.numberFormat = layout.dataFormats;
+    part.values = layout.data;
+    sheet.getRange(`A${layout.dataRow + 1}:${columnLetter(dw - 1)}${layout.dataRow + 1}`).format.font.bold = true;
+    const chart = sheet.charts.add(Excel.ChartType.line, sheet.getRange(layout.fanSource), Excel.ChartSeriesBy.columns);
+    chart.title.text = "Value percentiles";
+    const dates = sheet.getRange(layout.dateSource);
+    for (let k = 0; k < dw - 1; k++) {
+      const s = chart.series.getItemAt(k);
+      s.name = String(layout.data[0][k + 1]);
+      s.setXAxisValues(dates);
     }
-    return { sheetName };
+    chart.setPosition(layout.fanPosition[0], layout.fanPosition[1]);
+    topRange.format.autofitColumns();
   });
 }
 
@@ -564,38 +556,20 @@ export const uniqueSweepSheetName = (date: Date, taken: string[]): string => dat
 /** Writes the sweep sheet (one Excel.run, as writeComparison); returns its name. */
 export function writeSweep(result: SweepJobResult, priceAddress: string, initialValue: number, now: Date = new Date()): Promise<{ sheetName: string }> {
   const layout = layoutSweep(result, { priceAddress, initialValue, time: now.toISOString(), version: ADDIN_VERSION });
-  return runExcel(async (context) => {
-    const sheets = context.workbook.worksheets;
-    sheets.load("items/name");
-    await context.sync();
-    const sheetName = uniqueSweepSheetName(now, sheets.items.map((s) => s.name));
-    const sheet = sheets.add(sheetName);
-    try {
-      const w = layout.cells[0].length;
-      const all = sheet.getRange(`A1:${columnLetter(w - 1)}${layout.cells.length}`);
-      all.numberFormat = layout.formats;
-      all.values = layout.cells;
-      for (const r of layout.boldRows) sheet.getRange(`A${r + 1}:${columnLetter(w - 1)}${r + 1}`).format.font.bold = true;
-      for (const address of layout.heatRanges) {
-        const cf = sheet.getRange(address).conditionalFormats.add(Excel.ConditionalFormatType.colorScale);
-        cf.colorScale.criteria = {
-          minimum: { type: Excel.ConditionalFormatColorCriterionType.lowestValue, color: "#F8696B" },
-          midpoint: { formula: "50", type: Excel.ConditionalFormatColorCriterionType.percentile, color: "#FFEB84" },
-          maximum: { type: Excel.ConditionalFormatColorCriterionType.highestValue, color: "#63BE7B" },
-        };
-      }
-      all.format.autofitColumns();
-      sheet.activate();
-      await context.sync();
-    } catch (e) {
-      try {
-        sheet.delete();
-        await context.sync();
-      } catch {
-        // the original error is the one to report
-      }
-      throw e;
+  return onNewSheet("Sweep", now, async (context, sheet) => {
+    const w = layout.cells[0].length;
+    const all = sheet.getRange(`A1:${columnLetter(w - 1)}${layout.cells.length}`);
+    all.numberFormat = layout.formats;
+    all.values = layout.cells;
+    for (const r of layout.boldRows) sheet.getRange(`A${r + 1}:${columnLetter(w - 1)}${r + 1}`).format.font.bold = true;
+    for (const address of layout.heatRanges) {
+      const cf = sheet.getRange(address).conditionalFormats.add(Excel.ConditionalFormatType.colorScale);
+      cf.colorScale.criteria = {
+        minimum: { type: Excel.ConditionalFormatColorCriterionType.lowestValue, color: "#F8696B" },
+        midpoint: { formula: "50", type: Excel.ConditionalFormatColorCriterionType.percentile, color: "#FFEB84" },
+        maximum: { type: Excel.ConditionalFormatColorCriterionType.highestValue, color: "#63BE7B" },
+      };
     }
-    return { sheetName };
+    all.format.autofitColumns();
   });
 }
