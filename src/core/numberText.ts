@@ -1,6 +1,6 @@
 /**
  * Numbers written as text, read strictly: the one reader of numeric text (CSV cells, text cells of a
- * workbook, policy values, command-line numbers). Pure: no Node, no DOM, no Office.
+ * workbook, policy values, command-line numbers). Pure: no Node, DOM or Office APIs.
  *
  * Conventions:
  * - A decimal mark is "." (1,234.5: "," groups thousands) or "," (1.234,5: "." groups thousands).

@@ -9,8 +9,8 @@
  *
  * They ride along with the trade policy's keys (`parseTaxPolicy` accepts both, so a stored policy
  * range with tax rows works), and are read only here. The planner constraints `max_gain`,
- * `avoid_st_gains` and `tax_aversion` are part of the contract but not implemented yet: they are
- * refused with a message saying so, never silently ignored.
+ * `avoid_st_gains` and `tax_aversion` are part of the contract that this planner does not offer
+ * yet: they are refused with a message saying so, never silently ignored.
  */
 import { RebalError } from "./errors";
 import { KeyValue, readKeyValues, rejectUnknownKeys, valueAsChoice, valueAsNumber } from "./keyvalues";

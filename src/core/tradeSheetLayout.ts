@@ -1,6 +1,6 @@
 /**
  * The trade sheet's layout (product.md, "Trades sheets"): ONE description of the sheet, rendered by
- * src/workbook/tradeSheet.ts into Excel (Office.js) and by src/cli/output.ts into .xlsx (exceljs), so
+ * src/workbook/tradeSheet.ts into Excel (through Office JS) and by src/cli/output.ts into .xlsx (exceljs), so
  * the pane's sheet and the command line's are the same. Pure: cells, number formats, merges, column
  * widths, the Excel table, frozen rows, print setup and the chart's ranges; no Office, no exceljs.
  *
