@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark side by side in one run; `npm run bench -- trades` (or optimize,
- * backtest, cli) runs one group; `--quick` (or REBAL_BENCH_QUICK=1) makes a smoke run of the groups
+ * backtest, cli, simulate, parsing) runs one group; `--quick` (or REBAL_BENCH_QUICK=1) makes a smoke run of the groups
  * that support it (trades). Figures are recorded in BENCHMARKS.md. Medians of repeated runs
  * after warm-up: compare ratios within one run, not across machines. A group returns rows (one
  * median table) or markdown tables (harness.ts `Table`), printed ready to paste.
@@ -15,6 +15,7 @@ const groups: Group[] = [
   { name: "optimize", title: "Estimators and optimizers", load: async () => (await import("./optimize")).benchOptimize },
   { name: "backtest", title: "Backtests: 5,040 days x 500 assets", load: async () => (await import("./backtest")).benchBacktest },
   { name: "cli", title: "Command line: batch of 10,000 accounts x 20 holdings", load: async () => (await import("./cli")).benchCli },
+  { name: "simulate", title: "Monte Carlo and walk-forward (issue 17)", load: async () => (await import("./simulate")).benchSimulate },
   { name: "parsing", title: "Range parsing vs the core: REBAL.COV 1,260 x 500, REBAL.BACKTEST 5,040 x 500", load: async () => (await import("./parsing")).benchParsing },
 ];
 
