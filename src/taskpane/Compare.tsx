@@ -164,8 +164,8 @@ export function Compare(props: { visible: boolean }) {
   const sweepSpec = sweepForm(sw.key, sw.values, sw.key2, sw.values2, sw.statistic);
   const canSweep = !busy && picked.length >= 1 && !initialError && priceRef.trim() !== "" && typeof sweepSpec !== "string";
 
-  const runSweep = async () => {
-    if (typeof sweepSpec === "string") return;
+  /** Runs one job (compare, simulate, sweep): a new token, results cleared, its error shown unless cancelled or superseded, idle again at the end. */
+  const task = async (body: (live: () => boolean) => Promise<void>): Promise<void> => {
     const mine = ++token.current;
     const live = () => token.current === mine;
     setMessage(null);
@@ -173,6 +173,21 @@ export function Compare(props: { visible: boolean }) {
     setProgress(null);
     setPhase("reading");
     try {
+      await body(live);
+    } catch (e) {
+      if (live() && !(e instanceof Cancelled)) setMessage({ intent: "error", text: errorMessage(e) });
+    } finally {
+      if (live()) {
+        cancelRef.current = null;
+        setPhase("idle");
+        setProgress(null);
+      }
+    }
+  };
+
+  const runSweep = async () => {
+    if (typeof sweepSpec === "string") return;
+    await task(async (live) => {
       const initialValue = readInitialValue(initial);
       const names = (policies ?? []).map((p) => p.name).filter((n) => picked.includes(n));
       const inputs = await readComparison(priceRef, names, initialValue, 1);
@@ -191,25 +206,11 @@ export function Compare(props: { visible: boolean }) {
       if (!live()) return;
       const cells = sweepSpec.axis1.values.length * (sweepSpec.axis2 === null ? 1 : sweepSpec.axis2.values.length);
       setMessage({ intent: "success", text: `Wrote "${sheetName}": ${result.statistic} over ${cells} grid cells for ${result.names.length} ${result.names.length === 1 ? "policy" : "policies"}, with heat maps.` });
-    } catch (e) {
-      if (live() && !(e instanceof Cancelled)) setMessage({ intent: "error", text: errorMessage(e) });
-    } finally {
-      if (live()) {
-        cancelRef.current = null;
-        setPhase("idle");
-        setProgress(null);
-      }
-    }
+    });
   };
 
   const simulate = async () => {
-    const mine = ++token.current;
-    const live = () => token.current === mine;
-    setMessage(null);
-    setSummary(null);
-    setProgress(null);
-    setPhase("reading");
-    try {
+    await task(async (live) => {
       const initialValue = readInitialValue(initial);
       const options = parseSimulateOptions(`paths=${paths.trim()}`, "paths");
       const names = (policies ?? []).map((p) => p.name).filter((n) => picked.includes(n));
@@ -228,25 +229,11 @@ export function Compare(props: { visible: boolean }) {
       const { sheetName } = await writeSimulation(result, inputs.priceAddress, initialValue, options);
       if (!live()) return;
       setMessage({ intent: "success", text: `Wrote "${sheetName}": ${result.names.length} policies on the same ${options.paths.toLocaleString("en-US")} simulated paths of ${options.years} years, with the value-percentile chart.` });
-    } catch (e) {
-      if (live() && !(e instanceof Cancelled)) setMessage({ intent: "error", text: errorMessage(e) });
-    } finally {
-      if (live()) {
-        cancelRef.current = null;
-        setPhase("idle");
-        setProgress(null);
-      }
-    }
+    });
   };
 
   const run = async () => {
-    const mine = ++token.current;
-    const live = () => token.current === mine;
-    setMessage(null);
-    setSummary(null);
-    setProgress(null);
-    setPhase("reading");
-    try {
+    await task(async (live) => {
       const initialValue = readInitialValue(initial);
       // the workbook's order, whatever the order of the clicks
       const names = (policies ?? []).map((p) => p.name).filter((n) => picked.includes(n));
@@ -272,17 +259,9 @@ export function Compare(props: { visible: boolean }) {
           name: r.name, cagr: metric(r, "cagr"), volatility: metric(r, "volatility"), maxDrawdown: metric(r, "max_drawdown"),
           sharpe: metric(r, "sharpe"), rebalances: metric(r, "rebalances"),
         })),
-      });
-      setMessage({ intent: "success", text: `Wrote "${sheetName}": ${result.runs.length} policies over ${T} dates, with equity and drawdown charts.` });
-    } catch (e) {
-      if (live() && !(e instanceof Cancelled)) setMessage({ intent: "error", text: errorMessage(e) });
-    } finally {
-      if (live()) {
-        cancelRef.current = null;
-        setPhase("idle");
-        setProgress(null);
-      }
-    }
+    });
+    setMessage({ intent: "success", text: `Wrote "${sheetName}": ${result.runs.length} policies over ${T} dates, with equity and drawdown charts.` });
+    });
   };
 
   const cancel = () => {
