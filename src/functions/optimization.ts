@@ -6,7 +6,8 @@
  * Tables: a first row of text (asset names) in a prices/returns matrix or a covariance matrix is a
  * header and is skipped (its names are used in messages); a first column of text labels in a
  * covariance matrix is skipped too. Option keys are checked against each function's list: an
- * unknown key is #VALUE! naming it.
+ * unknown key is #VALUE! naming it; so is, in OPTIMIZE, a known option the objective does not use
+ * (core rejectUnusedOptions: bounds with hrp, target_return with min_volatility, ...).
  * COV reads its range in one pass straight into a Float64Array panel (panelArg: header detected once
  * on the first row, numbers copied in a tight loop, no per-cell closures or intermediate arrays);
  * the formulas that run kernels take the runtime's Workspace (src/functions/workspace.ts).
@@ -14,7 +15,7 @@
 import { RebalError } from "../core/errors";
 import { expectedReturns, Panel, panelFromRaw, riskMatrixRows } from "../core/estimators";
 import { KeyValue, readKeyValues, rejectUnknownKeys, valueAsBoolean, valueAsChoice, valueAsNumber } from "../core/keyvalues";
-import { allocate, efficientFrontier, optimize, optimizeDetailed, OBJECTIVES, OptimizeOptions, portfolioPerformance } from "../core/optimize";
+import { allocate, efficientFrontier, optimize, optimizeDetailed, OBJECTIVES, OptimizeOptions, portfolioPerformance, rejectUnusedOptions } from "../core/optimize";
 import { Workspace } from "../core/workspace";
 import { isBlank, keyValueArg, matrixArg, numberCell, Orientation, optionalNumber, optionalScalar, shapeVector, vectorArg } from "./args";
 import { runtimeWorkspace } from "./workspace";
@@ -219,7 +220,11 @@ export function optimizeFn(expected: unknown, cov: unknown, objective: unknown, 
   }
   o.workspace = ws;
   const output = readKeyValues(keyValueArg(opts), "options").find((kv) => kv.key === "output");
-  if (!output || valueAsChoice(output, ["weights", "summary"] as const) === "weights") return shapeVector(optimize(obj, mu, c.cov, o), orientation);
+  const summary = !!output && valueAsChoice(output, ["weights", "summary"] as const) === "summary";
+  // an option the objective would ignore is an error naming it (as the CLI and walk-forward);
+  // output=summary reads risk_free_rate for its Sharpe row whatever the objective
+  rejectUnusedOptions(obj, summary ? { ...o, riskFreeRate: obj === "max_sharpe" ? o.riskFreeRate : undefined } : o);
+  if (!summary) return shapeVector(optimize(obj, mu, c.cov, o), orientation);
   return optimizeSummary(obj, mu, c.cov, o);
 }
 
