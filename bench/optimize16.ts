@@ -4,7 +4,7 @@
  * solution) next to HiGHS's own `run()` on the same model, freshly passed; max_assets = 15 at N = 100
  * (exact branch and bound at its default budget, genetic, auto) with the proven gaps.
  * Synthetic data: the seeded 5-factor model of bench/optimize.ts (deterministic).
- * `npx tsx bench/optimize16.ts` (not yet a group of bench/run.ts: BENCHMARKS.md has another owner).
+ * `npm run bench -- optimize16` (a group of bench/run.ts; also `npx tsx bench/optimize16.ts`).
  */
 import { optimizeDetailed } from "../src/core/optimize";
 import { blackLitterman, View } from "../src/core/optimize/blackLitterman";

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: every benchmark side by side in one run; `npm run bench -- trades` (or optimize,
+ * `npm run bench`: every benchmark side by side in one run; `npm run bench -- trades` (or optimize, optimize16,
  * backtest, cli, simulate, parsing) runs one group; `--quick` (or REBAL_BENCH_QUICK=1) makes a smoke run of the groups
  * that support it (trades). Figures are recorded in BENCHMARKS.md. Medians of repeated runs
  * after warm-up: compare ratios within one run, not across machines. A group returns rows (one
@@ -13,6 +13,7 @@ type Group = { name: string; title: string; load: () => Promise<() => Result | P
 const groups: Group[] = [
   { name: "trades", title: "Trades: the grid, whole-share backtests, 10,000 holdings", load: async () => (await import("./trades")).benchTrades },
   { name: "optimize", title: "Estimators and optimizers", load: async () => (await import("./optimize")).benchOptimize },
+  { name: "optimize16", title: "Optimizers beyond mean-variance (issue 16): Black-Litterman, CVaR/CDaR vs HiGHS, max_assets", load: async () => (await import("./optimize16")).benchOptimize16 },
   { name: "backtest", title: "Backtests: 5,040 days x 500 assets", load: async () => (await import("./backtest")).benchBacktest },
   { name: "cli", title: "Command line: batch of 10,000 accounts x 20 holdings", load: async () => (await import("./cli")).benchCli },
   { name: "simulate", title: "Monte Carlo and walk-forward (issue 17)", load: async () => (await import("./simulate")).benchSimulate },
