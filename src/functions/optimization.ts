@@ -15,7 +15,7 @@
 import { RebalError } from "../core/errors";
 import { expectedReturns, Panel, panelFromRaw, riskMatrixRows } from "../core/estimators";
 import { KeyValue, readKeyValues, rejectUnknownKeys, valueAsBoolean, valueAsChoice, valueAsNumber } from "../core/keyvalues";
-import { allocate, efficientFrontier, optimize, optimizeDetailed, OBJECTIVES, OptimizeOptions, portfolioPerformance, rejectUnusedOptions } from "../core/optimize";
+import { allocate, efficientFrontier, optimize, optimizeDetailed, OBJECTIVES, OptimizeOptions, OptimizeReport, portfolioPerformance, rejectUnusedOptions } from "../core/optimize";
 import { Workspace } from "../core/workspace";
 import { isBlank, keyValueArg, matrixArg, numberCell, Orientation, optionalNumber, optionalScalar, shapeVector, vectorArg } from "./args";
 import { runtimeWorkspace } from "./workspace";
@@ -201,8 +201,8 @@ export function covArg(value: unknown): { cov: unknown[][]; names?: string[] } {
   return { cov: rows, names };
 }
 
-/** `current` (7th argument): the weights now, same length as the assets; blank cells are errors (missing, not 0). */
-export function optimizeFn(expected: unknown, cov: unknown, objective: unknown, opts: unknown, lower: unknown, upper: unknown, ws: Workspace = runtimeWorkspace, current?: unknown): Out {
+/** OPTIMIZE's arguments parsed and checked (the same for the formula and the pane's Optimize targets view). */
+function optimizeArgs(expected: unknown, cov: unknown, objective: unknown, opts: unknown, lower: unknown, upper: unknown, ws: Workspace, current?: unknown) {
   const { mu, orientation, names: muNames } = muArg(expected);
   const c = covArg(cov);
   const n = c.cov.length;
@@ -223,9 +223,26 @@ export function optimizeFn(expected: unknown, cov: unknown, objective: unknown, 
   const summary = !!output && valueAsChoice(output, ["weights", "summary"] as const) === "summary";
   // an option the objective would ignore is an error naming it (as the CLI and walk-forward);
   // output=summary reads risk_free_rate for its Sharpe row whatever the objective
-  rejectUnusedOptions(obj, summary ? { ...o, riskFreeRate: obj === "max_sharpe" ? o.riskFreeRate : undefined } : o);
-  if (!summary) return shapeVector(optimize(obj, mu, c.cov, o), orientation);
-  return optimizeSummary(obj, mu, c.cov, o);
+  rejectUnusedOptions(obj, { ...o, riskFreeRate: obj === "max_sharpe" || !summary ? o.riskFreeRate : undefined });
+  return { mu, orientation, cov: c.cov, obj, o, summary };
+}
+
+/** `current` (7th argument): the weights now, same length as the assets; blank cells are errors (missing, not 0). */
+export function optimizeFn(expected: unknown, cov: unknown, objective: unknown, opts: unknown, lower: unknown, upper: unknown, ws: Workspace = runtimeWorkspace, current?: unknown): Out {
+  const a = optimizeArgs(expected, cov, objective, opts, lower, upper, ws, current);
+  if (!a.summary) return shapeVector(optimize(a.obj, a.mu, a.cov, a.o), a.orientation);
+  const { weights, report } = optimizeDetailed(a.obj, a.mu, a.cov, a.o);
+  return optimizeSummary(weights, report, a.mu, a.cov, a.o);
+}
+
+/**
+ * OPTIMIZE's weights and its output=summary table from one solve (the pane's Optimize targets view
+ * shows both; `output` in `opts` is ignored). Same arguments and errors as optimizeFn.
+ */
+export function optimizeWithSummary(expected: unknown, cov: unknown, objective: unknown, opts: unknown, lower: unknown, upper: unknown, ws: Workspace, current?: unknown): { weights: number[]; summary: Out } {
+  const a = optimizeArgs(expected, cov, objective, opts, lower, upper, ws, current);
+  const { weights, report } = optimizeDetailed(a.obj, a.mu, a.cov, a.o);
+  return { weights, summary: optimizeSummary(weights, report, a.mu, a.cov, a.o) };
 }
 
 /**
@@ -233,8 +250,7 @@ export function optimizeFn(expected: unknown, cov: unknown, objective: unknown, 
  * the max_nodes budget stopped a max_assets / min_position search), gap, nodes, held, solver, then
  * expected_return (when given), volatility and sharpe (risk_free_rate, when the volatility is not 0).
  */
-function optimizeSummary(obj: string, mu: number[] | null, cov: unknown[][], o: OptimizeOptions): Out {
-  const { weights, report } = optimizeDetailed(obj, mu, cov, o);
+function optimizeSummary(weights: number[], report: OptimizeReport, mu: number[] | null, cov: unknown[][], o: OptimizeOptions): Out {
   const held = weights.filter((w) => w !== 0).length;
   const gap = report ? report.gap : 0;
   const rows: Out = [
